@@ -1,0 +1,23 @@
+//! The FAQ: entries, their sources, the synonyms file and the disclaimer.
+//!
+//! Layout of a FAQ folder (documented for moderators in `faq/README.md`):
+//!
+//! ```text
+//! faq/
+//!   entries/<id>.md   one entry: a `+++` TOML front matter block, then the Markdown answer
+//!   sources.toml      every source document, declared once ([[source]] tables)
+//!   synonyms.toml     words and abbreviations the matcher treats as the same
+//!   safety.toml       emergency / crisis patterns and the urgent-help notices (see `safety`)
+//!   disclaimer.md     the medical disclaimer every reply carries (must not be empty)
+//! ```
+//!
+//! Parsing is pure (`parse_*` functions take `&str` and an origin name); [`load`] is the
+//! thin I/O layer that reads a folder and collects *every* problem across all files.
+
+mod load;
+mod model;
+mod parse;
+
+pub use load::{load, LoadError};
+pub use model::{Disclaimer, Entry, Faq, Source, SourceRef, SynonymGroup};
+pub use parse::{parse_entry, parse_sources, parse_synonyms, Problem, Problems};

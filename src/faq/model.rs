@@ -1,0 +1,93 @@
+//! Plain data types of a loaded FAQ.
+
+use std::collections::BTreeMap;
+
+/// A source document the FAQ may answer from (declared once in `sources.toml`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Source {
+    /// Stable id, e.g. `back-surgery-guide`.
+    pub id: String,
+    pub title: String,
+    /// Publisher, site or journal, when known.
+    pub publisher: Option<String>,
+    pub url: Option<String>,
+    pub doi: Option<String>,
+}
+
+/// A citation of one section of a [`Source`] by an entry.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct SourceRef {
+    pub source: String,
+    pub section: String,
+}
+
+/// One FAQ entry.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Entry {
+    /// Stable public id (file name without `.md`), e.g. `kidney-problems`.
+    pub id: String,
+    /// Canonical question.
+    pub question: String,
+    /// Other ways members ask the same thing.
+    pub alternates: Vec<String>,
+    /// Extra matching terms that are neither question nor answer.
+    pub keywords: Vec<String>,
+    /// Topic used by `/faq list [topic]`, e.g. `surgery`, `migraine`.
+    pub topic: Option<String>,
+    /// Markdown answer body.
+    pub answer: String,
+    /// Where the answer comes from; never empty in a loaded FAQ.
+    pub sources: Vec<SourceRef>,
+    /// File the entry came from, for messages.
+    pub origin: String,
+}
+
+/// A group of words the matcher treats as one: `canonical` plus its `variants`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct SynonymGroup {
+    pub canonical: String,
+    pub variants: Vec<String>,
+}
+
+/// The medical disclaimer. It can only be built non-empty, so holding one proves it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Disclaimer(String);
+
+impl Disclaimer {
+    /// Returns `None` when `text` is empty or only whitespace.
+    ///
+    /// ```
+    /// use medfaq::faq::Disclaimer;
+    /// assert!(Disclaimer::new("  ").is_none());
+    /// assert_eq!(Disclaimer::new(" Not advice. ").unwrap().as_str(), "Not advice.");
+    /// ```
+    pub fn new(text: &str) -> Option<Disclaimer> {
+        let t = text.trim();
+        (!t.is_empty()).then(|| Disclaimer(t.to_string()))
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A whole, validated FAQ.
+#[derive(Debug, Clone)]
+pub struct Faq {
+    /// Entries sorted by id.
+    pub entries: Vec<Entry>,
+    pub sources: BTreeMap<String, Source>,
+    pub synonyms: Vec<SynonymGroup>,
+    pub disclaimer: Disclaimer,
+    /// Parsed `safety.toml`.
+    pub safety: crate::safety::Rules,
+}
+
+impl Faq {
+    /// The entry with this id.
+    pub fn entry(&self, id: &str) -> Option<&Entry> {
+        self.entries
+            .binary_search_by(|e| e.id.as_str().cmp(id))
+            .ok()
+            .map(|i| &self.entries[i])
+    }
+}

@@ -1,0 +1,26 @@
+//! medfaq: answers community health questions from a curated, moderator-owned FAQ.
+//!
+//! Module map (dependencies point one way: `faq -> matcher -> reply -> {discord, cli}`):
+//!
+//! | module        | owns                                                                  | I/O? |
+//! |---------------|-----------------------------------------------------------------------|------|
+//! | [`faq`]       | `Entry`, `Source`, `Faq`: parsing files from `&str`, loading a folder | load only |
+//! | [`safety`]    | emergency and crisis detection, moderator-editable patterns           | no   |
+//! | [`matcher`]   | normalize, synonyms, index, scoring, decision (answer/suggest/none)   | no   |
+//! | [`reply`]     | `Reply`: notice + answer + sources + disclaimer, text renderer        | no   |
+//! | [`knowledge`] | `Knowledge`: a loaded `Faq` with its built `Index`, the unit swapped on reload | load only |
+//! | [`config`]    | raw TOML -> validated `Config`; the token from the environment         | yes  |
+//! | [`discord`]   | serenity/poise adapter: commands, triggers, reload, cooldowns          | yes  |
+//! | [`cli`]       | `medfaq ask | match | check | list | eval | serve | bench`             | yes  |
+//!
+//! The core (`faq` parsing, `safety`, `matcher`, `reply`) is synchronous, does no I/O and
+//! knows nothing of Discord, so it is tested with plain literals.
+
+pub mod cli;
+pub mod config;
+pub mod discord;
+pub mod faq;
+pub mod knowledge;
+pub mod matcher;
+pub mod reply;
+pub mod safety;
