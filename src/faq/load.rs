@@ -195,9 +195,14 @@ fn read_disclaimer(path: &Path, problems: &mut Vec<Problem>) -> Option<Disclaime
     Some(disclaimer)
 }
 
-/// Editor and system leftovers that the watcher may see: skipped without a word.
+/// Editor and system leftovers that the watcher may see: skipped without a word. Hidden
+/// files (`.name.md.swp`, `.DS_Store`), backups (`name.md~`), Emacs autosaves (`#name.md#`)
+/// and the `4913` file Vim creates for a moment to test that the folder is writable.
 fn is_ignored(name: &str) -> bool {
-    name.starts_with('.') || name.ends_with('~') || (name.starts_with('#') && name.ends_with('#'))
+    name.starts_with('.')
+        || name.ends_with('~')
+        || (name.len() > 1 && name.starts_with('#') && name.ends_with('#'))
+        || name == "4913"
 }
 
 /// Parses every `*.md` in `entries/`, reporting other files and duplicate ids.
@@ -294,4 +299,25 @@ fn read_entries(entries_dir: &Path, problems: &mut Vec<Problem>) -> Vec<(Entry, 
         );
     }
     entries
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_ignored;
+
+    #[test]
+    fn editor_leftovers_are_ignored_and_nothing_else() {
+        for name in [
+            ".risks.md.swp",
+            ".DS_Store",
+            "risks.md~",
+            "#risks.md#",
+            "4913",
+        ] {
+            assert!(is_ignored(name), "{name}");
+        }
+        for name in ["risks.md", "risks.txt", "#risks.md", "risks.md.bak", "#"] {
+            assert!(!is_ignored(name), "{name}");
+        }
+    }
 }
