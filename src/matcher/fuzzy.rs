@@ -187,14 +187,16 @@ mod tests {
         let f = fuzzy();
         assert!(fix(&f, "zinc").is_empty());
         assert!(fix(&f, "kidnxyz").is_empty()); // too far for 7 letters
+        assert_eq!(fix(&f, "fusoin"), ["fusion"]);
         assert!(fix(&f, "pin").is_empty()); // short words are never corrected
+        assert!(fix(&f, "hain").is_empty());
         assert!(fix(&f, "magnesium").is_empty()); // exact words need no correction
         assert!(fix(&f, "").is_empty());
     }
 
     #[test]
     fn ties_prefer_frequent_words() {
-        let f = Fuzzy::build(vec![("dose".into(), 1), ("hose".into(), 5)]);
-        assert_eq!(fix(&f, "xose"), ["hose", "dose"]);
+        let f = Fuzzy::build(vec![("doses".into(), 1), ("hoses".into(), 5)]);
+        assert_eq!(fix(&f, "xoses"), ["hoses", "doses"]);
     }
 }

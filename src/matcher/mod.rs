@@ -66,6 +66,22 @@ const STRENGTH_ANSWER: f32 = 0.5;
 const CORRECTED: f32 = 0.8;
 /// Numbers weigh this much of a word with the same idf.
 const NUMBER_WEIGHT: f32 = 0.3;
+/// Weight floors (share of the largest idf) for query coverage and entry coverage. Entry
+/// coverage is flatter: a common word the query leaves out of a question still matters.
+const QUERY_FLOOR: f32 = 0.1;
+const ENTRY_FLOOR: f32 = 0.35;
+/// Unknown words weigh this many times the rarest known word.
+const UNKNOWN_FACTOR: f32 = 1.5;
+/// Generic words that say little about which entry is meant ("does X *help* Y", "is it
+/// *safe*"): they weigh [`LIGHT_WEIGHT`] of their idf.
+const LIGHT_WORDS: &[&str] = &[
+    "bad", "best", "better", "cause", "feel", "fine", "give", "go", "good", "happen", "help",
+    "keep", "make", "normal", "right", "safe", "start", "take", "try", "use", "work", "worth",
+];
+const LIGHT_WEIGHT: f32 = 0.3;
+/// To answer, the query's known, non-generic words must weigh at least this share of the
+/// largest idf: "what causes migraines" is too thin to pick an entry.
+const MIN_SUBSTANCE: f32 = 0.25;
 /// BM25 parameters for answer text.
 const BM25_K1: f32 = 1.2;
 const BM25_B: f32 = 0.75;
@@ -214,9 +230,15 @@ pub struct Index {
     term_ids: HashMap<String, u32>,
     term_text: Vec<String>,
     weight: Vec<f32>,
+    /// Term weights for entry coverage.
+    eweight: Vec<f32>,
     postings: Vec<Vec<Posting>>,
     /// Weight of a word the FAQ does not know.
     unknown_weight: f32,
+    /// Whether a term is generic (light word or number).
+    light: Vec<bool>,
+    /// Minimum weight of known, non-generic query terms to answer.
+    substance: f32,
     ids: Vec<String>,
     /// Per entry: its question and alternates (question first), and their raw text.
     texts: Vec<Vec<Text>>,
@@ -256,8 +278,11 @@ impl Index {
             term_ids: HashMap::new(),
             term_text: Vec::new(),
             weight: Vec::new(),
+            eweight: Vec::new(),
             postings: Vec::new(),
             unknown_weight: 0.0,
+            light: Vec::new(),
+            substance: 0.0,
             ids: faq.entries.iter().map(|e| e.id.clone()).collect(),
             texts: Vec::with_capacity(faq.entries.len()),
             raw_texts: Vec::with_capacity(faq.entries.len()),
@@ -339,20 +364,36 @@ impl Index {
         }
         let idf = |df: f32| (1.0 + (n - df + 0.5) / (df + 0.5)).ln();
         let max_idf = idf(0.0);
-        index.unknown_weight = max_idf;
-        index.weight = index
-            .postings
-            .iter_mut()
-            .zip(&index.term_text)
-            .map(|(p, text)| {
-                p.sort_unstable_by_key(|p| p.entry);
-                let w = idf(p.len() as f32).max(0.1 * max_idf);
-                if is_number(text) {
-                    w * NUMBER_WEIGHT
-                } else {
-                    w
-                }
-            })
+        index.unknown_weight = max_idf * UNKNOWN_FACTOR;
+        index.substance = max_idf * MIN_SUBSTANCE;
+        let light: HashSet<String> = LIGHT_WORDS.iter().map(|w| stem(w)).collect();
+        for p in index.postings.iter_mut() {
+            p.sort_unstable_by_key(|p| p.entry);
+        }
+        let weights = |floor: f32| -> Vec<f32> {
+            index
+                .postings
+                .iter()
+                .zip(&index.term_text)
+                .map(|(p, text)| {
+                    let w = idf(p.len() as f32).max(floor * max_idf);
+                    if is_number(text) {
+                        w * NUMBER_WEIGHT
+                    } else if light.contains(text) {
+                        w * LIGHT_WEIGHT
+                    } else {
+                        w
+                    }
+                })
+                .collect()
+        };
+        let (weight, eweight) = (weights(QUERY_FLOOR), weights(ENTRY_FLOOR));
+        index.weight = weight;
+        index.eweight = eweight;
+        index.light = index
+            .term_text
+            .iter()
+            .map(|t| light.contains(t) || is_number(t))
             .collect();
 
         // Question/alternate texts for re-scoring.
@@ -364,7 +405,7 @@ impl Index {
             let texts = texts
                 .into_iter()
                 .map(|terms| {
-                    let total = terms.iter().map(|&t| index.weight[t as usize]).sum();
+                    let total = terms.iter().map(|&t| index.eweight[t as usize]).sum();
                     let mut sorted: Vec<&str> = terms
                         .iter()
                         .map(|&t| index.term_text[t as usize].as_str())
@@ -419,13 +460,15 @@ impl Index {
             }
         }
         let refs: Vec<&str> = stems.iter().map(String::as_str).collect();
-        let rewrites = self.synonyms.rewrites(&refs);
+        let lens: Vec<usize> = ws.iter().map(|w| w.chars().count()).collect();
+        let rewrites = self.synonyms.rewrites(&refs, &lens);
         let mut out = Vec::with_capacity(stems.len());
         let mut r = rewrites.iter().peekable();
         let mut i = 0;
         while i < stems.len() {
             if let Some(rw) = r.next_if(|rw| rw.start == i) {
                 out.push(self.synonyms.term(rw.group).to_string());
+                out.extend(self.synonyms.parts(rw.group).iter().cloned());
                 i += rw.len;
             } else {
                 if !is_stop(&ws[i]) {
@@ -470,23 +513,40 @@ impl Index {
             .iter()
             .map(|w| w.alts.first().unwrap_or(&w.stem).as_str())
             .collect();
-        let rewrites = self.synonyms.rewrites(&refs);
+        let lens: Vec<usize> = ws
+            .iter()
+            .map(|w| match w.alts.first() {
+                Some(a) => a.chars().count(),
+                None => w.raw.chars().count(),
+            })
+            .collect();
+        let rewrites = self.synonyms.rewrites(&refs, &lens);
         let mut out = Vec::new();
         let mut r = rewrites.iter().peekable();
         let mut i = 0;
         while i < ws.len() {
             if let Some(rw) = r.next_if(|rw| rw.start == i) {
                 let span = &ws[i..i + rw.len];
+                let from = span
+                    .iter()
+                    .map(|w| w.raw.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                let corrected = span.iter().any(|w| !w.alts.is_empty());
                 out.push(Analyzed {
-                    from: span
-                        .iter()
-                        .map(|w| w.raw.as_str())
-                        .collect::<Vec<_>>()
-                        .join(" "),
+                    from: from.clone(),
                     terms: vec![self.synonyms.term(rw.group).to_string()],
                     synonym: Some(rw.group),
-                    corrected: span.iter().any(|w| !w.alts.is_empty()),
+                    corrected,
                 });
+                for part in self.synonyms.parts(rw.group) {
+                    out.push(Analyzed {
+                        from: from.clone(),
+                        terms: vec![part.clone()],
+                        synonym: Some(rw.group),
+                        corrected,
+                    });
+                }
                 i += rw.len;
                 continue;
             }
@@ -507,7 +567,7 @@ impl Index {
                 let terms = w
                     .alts
                     .iter()
-                    .map(|a| match self.synonyms.rewrites(&[a.as_str()]).first() {
+                    .map(|a| match self.synonyms.rewrites(&[a.as_str()], &[usize::MAX]).first() {
                         Some(rw) => self.synonyms.term(rw.group).to_string(),
                         None => a.clone(),
                     })
@@ -672,7 +732,7 @@ impl Index {
                         .terms
                         .iter()
                         .filter(|t| qids.binary_search(t).is_ok())
-                        .map(|&t| self.weight[t as usize])
+                        .map(|&t| self.eweight[t as usize])
                         .sum();
                     let c = covered / text.total;
                     let s = strsim::normalized_levenshtein(&qstring, &text.sorted) as f32;
@@ -704,7 +764,12 @@ impl Index {
                 },
             })
             .collect();
-        let decision = self.decide(&candidates);
+        let substance: f32 = query
+            .iter()
+            .filter(|q| !q.alts.is_empty() && q.alts.iter().all(|&(t, _)| !self.light[t as usize]))
+            .map(|q| q.weight)
+            .sum();
+        let decision = self.decide(&candidates, substance >= self.substance);
         Outcome {
             decision,
             candidates,
@@ -741,13 +806,16 @@ impl Index {
             .collect()
     }
 
-    fn decide(&self, candidates: &[Match]) -> Decision {
+    fn decide(&self, candidates: &[Match], substantial: bool) -> Decision {
         let o = &self.options;
         let Some(first) = candidates.first() else {
             return Decision::None;
         };
         let runner_up = candidates.get(1).map_or(0.0, |m| m.score);
-        if first.score >= o.answer_threshold && first.score - runner_up >= o.answer_margin {
+        if substantial
+            && first.score >= o.answer_threshold
+            && first.score - runner_up >= o.answer_margin
+        {
             return Decision::Answer(first.clone());
         }
         let suggestions: Vec<Match> = candidates

@@ -136,7 +136,7 @@ const STOP_WORDS: &[&str] = &[
     "hi",
     "him",
     "his",
-    "how",
+   
     "i",
     "id",
     "if",
@@ -219,13 +219,13 @@ const STOP_WORDS: &[&str] = &[
     "were",
     "what",
     "whats",
-    "when",
+   
     "where",
     "which",
     "while",
-    "who",
+   
     "whom",
-    "why",
+   
     "will",
     "with",
     "without",
@@ -329,8 +329,8 @@ pub fn undouble(word: &str) -> String {
 /// Largest edit distance at which a word of `len` characters is corrected.
 pub fn max_typo_distance(len: usize) -> usize {
     match len {
-        0..=3 => 0,
-        4..=7 => 1,
+        0..=4 => 0,
+        5..=8 => 1,
         _ => 2,
     }
 }
@@ -394,8 +394,9 @@ mod tests {
 
     #[test]
     fn typo_distance_scales_with_length() {
-        assert_eq!(max_typo_distance(3), 0);
+        assert_eq!(max_typo_distance(4), 0);
         assert_eq!(max_typo_distance(5), 1);
+        assert_eq!(max_typo_distance(8), 1);
         assert_eq!(max_typo_distance(9), 2);
     }
 }

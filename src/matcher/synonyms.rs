@@ -13,8 +13,12 @@ const SEP: char = '\u{1}';
 /// Phrase table: stemmed word sequence -> group.
 #[derive(Debug, Clone, Default)]
 pub struct Synonyms {
-    /// Keys are stemmed words joined by [`SEP`].
-    phrases: HashMap<String, u32>,
+    /// Keys are stemmed words joined by [`SEP`]; values: the group and, per word, the
+    /// shortest written form among the variants with that key.
+    phrases: HashMap<String, (u32, Vec<usize>)>,
+    /// Per group: the words of a multi-word canonical as separate terms (empty for
+    /// one-word canonicals), so a phrase also matches its words.
+    parts: Vec<Vec<String>>,
     /// Term text of each group (canonical's stems joined by a space).
     terms: Vec<String>,
     /// Canonical as the moderator wrote it, for explanations.
@@ -37,7 +41,7 @@ impl Synonyms {
     pub fn build(groups: &[SynonymGroup]) -> Synonyms {
         let mut s = Synonyms::default();
         for g in groups {
-            let canon = phrase(&g.canonical);
+            let canon: Vec<String> = words(&g.canonical).iter().map(|w| stem(w)).collect();
             if canon.is_empty() {
                 continue;
             }
@@ -45,15 +49,46 @@ impl Synonyms {
             s.terms.push(canon.join(" "));
             s.canonicals.push(g.canonical.clone());
             for variant in std::iter::once(&g.canonical).chain(&g.variants) {
-                let p = phrase(variant);
-                if p.is_empty() {
+                let ws = words(variant);
+                if ws.is_empty() {
                     continue;
                 }
-                s.longest = s.longest.max(p.len());
-                s.phrases.entry(p.join(&SEP.to_string())).or_insert(id);
+                let key: Vec<String> = ws.iter().map(|w| stem(w)).collect();
+                let lens: Vec<usize> = ws.iter().map(|w| w.chars().count()).collect();
+                s.longest = s.longest.max(key.len());
+                let slot = s
+                    .phrases
+                    .entry(key.join(&SEP.to_string()))
+                    .or_insert((id, lens.clone()));
+                if slot.0 == id {
+                    for (m, l) in slot.1.iter_mut().zip(lens) {
+                        *m = (*m).min(l);
+                    }
+                }
             }
         }
+        // words of multi-word canonicals, each through one-word synonyms of other groups
+        for (g, term) in s.terms.iter().enumerate() {
+            let words: Vec<&str> = term.split(' ').collect();
+            let parts = if words.len() < 2 {
+                Vec::new()
+            } else {
+                words
+                    .iter()
+                    .map(|w| match s.phrases.get(*w) {
+                        Some(&(other, _)) if other as usize != g => s.terms[other as usize].clone(),
+                        _ => w.to_string(),
+                    })
+                    .collect()
+            };
+            s.parts.push(parts);
+        }
         s
+    }
+
+    /// The separate word terms of a multi-word canonical (empty otherwise).
+    pub fn parts(&self, group: u32) -> &[String] {
+        &self.parts[group as usize]
     }
 
     /// Term text of a group.
@@ -71,8 +106,11 @@ impl Synonyms {
         self.phrases.keys().flat_map(|k| k.split(SEP))
     }
 
-    /// Longest-match-first rewrites over `stems`, left to right, non-overlapping.
-    pub fn rewrites(&self, stems: &[&str]) -> Vec<Rewrite> {
+    /// Longest-match-first rewrites over `stems` (with the length of each word as
+    /// written), left to right, non-overlapping. A word matches a variant word when the
+    /// stems agree and the word is not shorter than the variant as written, so
+    /// `surgeries` meets `surgery` but `expect` does not meet `expecting`.
+    pub fn rewrites(&self, stems: &[&str], lens: &[usize]) -> Vec<Rewrite> {
         let mut out = Vec::new();
         let mut i = 0;
         let mut key = String::new();
@@ -86,9 +124,15 @@ impl Synonyms {
                     }
                     key.push_str(s);
                 }
-                if let Some(&g) = self.phrases.get(key.as_str()) {
-                    found = Some((len, g));
-                    break;
+                if let Some((g, min)) = self.phrases.get(key.as_str()) {
+                    let long_enough = min
+                        .iter()
+                        .zip(&lens[i..i + len])
+                        .all(|(m, l)| l >= m);
+                    if long_enough {
+                        found = Some((len, *g));
+                        break;
+                    }
                 }
             }
             match found {
@@ -107,10 +151,6 @@ impl Synonyms {
     }
 }
 
-/// A phrase as the matcher sees it: its stemmed words.
-fn phrase(text: &str) -> Vec<String> {
-    words(text).iter().map(|w| stem(w)).collect()
-}
 
 #[cfg(test)]
 mod tests {
@@ -137,7 +177,7 @@ mod tests {
     fn longest_phrase_wins_and_variants_meet_canonical() {
         let s = Synonyms::build(&groups());
         let stems = ["chronic", "low", "back", "pain", "back", "post", "op"];
-        let r = s.rewrites(&stems);
+        let r = s.rewrites(&stems, &[9; 7]);
         assert_eq!(r.len(), 3);
         assert_eq!((r[0].start, r[0].len), (0, 4));
         assert_eq!(s.term(r[0].group), "chronic low back pain");
@@ -145,15 +185,27 @@ mod tests {
         assert_eq!(s.term(r[1].group), stem("spine"));
         assert_eq!((r[2].start, r[2].len), (5, 2));
         assert_eq!(s.canonical(r[2].group), "postoperative");
-        let clbp = s.rewrites(&["clbp"]);
+        assert_eq!(s.parts(r[0].group), ["chronic", "low", &stem("spine"), "pain"]);
+        assert!(s.parts(r[1].group).is_empty());
+        let clbp = s.rewrites(&["clbp"], &[4]);
         assert_eq!(s.canonical(clbp[0].group), "chronic low back pain");
     }
 
     #[test]
     fn phrases_are_stemmed() {
         let s = Synonyms::build(&groups());
-        let r = s.rewrites(&["after", &stem("surgeries")]);
+        let r = s.rewrites(&["after", &stem("surgeries")], &[5, 9]);
         assert_eq!(r.len(), 1);
-        assert!(s.rewrites(&["surgery"]).is_empty());
+        assert!(s.rewrites(&["surgery"], &[7]).is_empty());
+    }
+
+    #[test]
+    fn shorter_words_do_not_meet_longer_variants() {
+        let s = Synonyms::build(&[SynonymGroup {
+            canonical: "pregnancy".into(),
+            variants: vec!["expecting".into()],
+        }]);
+        assert_eq!(s.rewrites(&[&stem("expecting")], &[9]).len(), 1);
+        assert!(s.rewrites(&[&stem("expect")], &[6]).is_empty());
     }
 }
