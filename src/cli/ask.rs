@@ -95,7 +95,9 @@ fn explanation(k: &Knowledge, question: &str, answered: &crate::knowledge::Answe
             m.score, m.id, e.coverage, e.entry_coverage, e.similarity, e.best_text
         );
         for t in &e.terms {
-            let field = t.field.map_or("-".to_string(), |f| format!("{f:?}").to_lowercase());
+            let field = t
+                .field
+                .map_or("-".to_string(), |f| format!("{f:?}").to_lowercase());
             let _ = writeln!(
                 s,
                 "        {:<24} {:<9} {:.2}/{:.2}",
@@ -194,8 +196,8 @@ pub fn eval(
     let path = file.map_or_else(default_eval_file, Path::to_path_buf);
     let text =
         std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
-    let rows = crate::eval::parse_jsonl(&text)
-        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    let rows =
+        crate::eval::parse_jsonl(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
     let (metrics, misses) = crate::eval::evaluate(&k, &rows);
     if verbose {
         for m in &misses {

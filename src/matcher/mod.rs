@@ -38,6 +38,10 @@ pub struct MatchOptions {
     pub answer_threshold: f32,
     /// Minimum lead of the best entry over the runner-up to answer.
     pub answer_margin: f32,
+    /// A lower score also answers when the lead is at least `wide_margin`.
+    pub low_answer_threshold: f32,
+    /// Lead over the runner-up required at `low_answer_threshold`.
+    pub wide_margin: f32,
     /// Minimum score for an entry to be suggested.
     pub suggest_threshold: f32,
     /// Suggestions offered at most.
@@ -49,8 +53,10 @@ pub struct MatchOptions {
 impl Default for MatchOptions {
     fn default() -> Self {
         MatchOptions {
-            answer_threshold: 0.5,
-            answer_margin: 0.1,
+            answer_threshold: 0.6,
+            answer_margin: 0.05,
+            low_answer_threshold: 0.5,
+            wide_margin: 0.1,
             suggest_threshold: 0.3,
             max_suggestions: 3,
             max_query_chars: 500,
@@ -82,6 +88,10 @@ const LIGHT_WEIGHT: f32 = 0.3;
 /// To answer, the query's known, non-generic words must weigh at least this share of the
 /// largest idf: "what causes migraines" is too thin to pick an entry.
 const MIN_SUBSTANCE: f32 = 0.25;
+/// Terms in at least this share of the entries' questions are the FAQ's subject (e.g.
+/// "magnesium"). A message that names none of them but uses a word the FAQ does not know
+/// is about something else ("is potassium safe with kidney disease"): it is not answered.
+const SUBJECT_SHARE: f32 = 0.6;
 /// BM25 parameters for answer text.
 const BM25_K1: f32 = 1.2;
 const BM25_B: f32 = 0.75;
@@ -239,6 +249,8 @@ pub struct Index {
     light: Vec<bool>,
     /// Minimum weight of known, non-generic query terms to answer.
     substance: f32,
+    /// Whether a term is one of the FAQ's subject terms (see [`SUBJECT_SHARE`]).
+    subject: Vec<bool>,
     ids: Vec<String>,
     /// Per entry: its question and alternates (question first), and their raw text.
     texts: Vec<Vec<Text>>,
@@ -283,6 +295,7 @@ impl Index {
             unknown_weight: 0.0,
             light: Vec::new(),
             substance: 0.0,
+            subject: Vec::new(),
             ids: faq.entries.iter().map(|e| e.id.clone()).collect(),
             texts: Vec::with_capacity(faq.entries.len()),
             raw_texts: Vec::with_capacity(faq.entries.len()),
@@ -390,6 +403,14 @@ impl Index {
         let (weight, eweight) = (weights(QUERY_FLOOR), weights(ENTRY_FLOOR));
         index.weight = weight;
         index.eweight = eweight;
+        index.subject = index
+            .postings
+            .iter()
+            .map(|p| {
+                let in_questions = p.iter().filter(|p| p.field == Field::Question).count();
+                faq.entries.len() >= 5 && in_questions as f32 >= SUBJECT_SHARE * n
+            })
+            .collect();
         index.light = index
             .term_text
             .iter()
@@ -567,10 +588,12 @@ impl Index {
                 let terms = w
                     .alts
                     .iter()
-                    .map(|a| match self.synonyms.rewrites(&[a.as_str()], &[usize::MAX]).first() {
-                        Some(rw) => self.synonyms.term(rw.group).to_string(),
-                        None => a.clone(),
-                    })
+                    .map(
+                        |a| match self.synonyms.rewrites(&[a.as_str()], &[usize::MAX]).first() {
+                            Some(rw) => self.synonyms.term(rw.group).to_string(),
+                            None => a.clone(),
+                        },
+                    )
                     .collect();
                 out.push(Analyzed {
                     from: w.raw.clone(),
@@ -769,7 +792,19 @@ impl Index {
             .filter(|q| !q.alts.is_empty() && q.alts.iter().all(|&(t, _)| !self.light[t as usize]))
             .map(|q| q.weight)
             .sum();
-        let decision = self.decide(&candidates, substance >= self.substance);
+        // A query that is exactly one of the questions (stop words aside) is never thin.
+        let exact = candidates.first().is_some_and(|m| {
+            m.explanation.coverage >= 0.99 && m.explanation.entry_coverage >= 0.99
+        });
+        let off_subject = self.subject.iter().any(|&s| s)
+            && query.iter().any(|q| q.alts.is_empty() && !q.number)
+            && !query
+                .iter()
+                .any(|q| q.alts.iter().any(|&(t, _)| self.subject[t as usize]));
+        let decision = self.decide(
+            &candidates,
+            !off_subject && (exact || substance >= self.substance),
+        );
         Outcome {
             decision,
             candidates,
@@ -812,10 +847,10 @@ impl Index {
             return Decision::None;
         };
         let runner_up = candidates.get(1).map_or(0.0, |m| m.score);
-        if substantial
-            && first.score >= o.answer_threshold
-            && first.score - runner_up >= o.answer_margin
-        {
+        let lead = first.score - runner_up;
+        let clear = (first.score >= o.answer_threshold && lead >= o.answer_margin)
+            || (first.score >= o.low_answer_threshold && lead >= o.wide_margin);
+        if substantial && clear {
             return Decision::Answer(first.clone());
         }
         let suggestions: Vec<Match> = candidates

@@ -136,7 +136,6 @@ const STOP_WORDS: &[&str] = &[
     "hi",
     "him",
     "his",
-   
     "i",
     "id",
     "if",
@@ -219,13 +218,10 @@ const STOP_WORDS: &[&str] = &[
     "were",
     "what",
     "whats",
-   
     "where",
     "which",
     "while",
-   
     "whom",
-   
     "will",
     "with",
     "without",

@@ -125,10 +125,7 @@ impl Synonyms {
                     key.push_str(s);
                 }
                 if let Some((g, min)) = self.phrases.get(key.as_str()) {
-                    let long_enough = min
-                        .iter()
-                        .zip(&lens[i..i + len])
-                        .all(|(m, l)| l >= m);
+                    let long_enough = min.iter().zip(&lens[i..i + len]).all(|(m, l)| l >= m);
                     if long_enough {
                         found = Some((len, *g));
                         break;
@@ -150,7 +147,6 @@ impl Synonyms {
         out
     }
 }
-
 
 #[cfg(test)]
 mod tests {
@@ -185,7 +181,10 @@ mod tests {
         assert_eq!(s.term(r[1].group), stem("spine"));
         assert_eq!((r[2].start, r[2].len), (5, 2));
         assert_eq!(s.canonical(r[2].group), "postoperative");
-        assert_eq!(s.parts(r[0].group), ["chronic", "low", &stem("spine"), "pain"]);
+        assert_eq!(
+            s.parts(r[0].group),
+            ["chronic", "low", &stem("spine"), "pain"]
+        );
         assert!(s.parts(r[1].group).is_empty());
         let clbp = s.rewrites(&["clbp"], &[4]);
         assert_eq!(s.canonical(clbp[0].group), "chronic low back pain");
