@@ -218,7 +218,7 @@ impl Reply {
                 out.push('\n');
             }
         }
-        out.push_str("\n");
+        out.push('\n');
         out.push_str(self.disclaimer());
         out.push('\n');
         out
@@ -227,3 +227,125 @@ impl Reply {
 
 /// Candidates at least this good are listed as related under an answer.
 const RELATED_MIN_SCORE: f32 = 0.35;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::matcher::{Explanation, Index, Match, MatchOptions};
+
+    fn faq() -> Faq {
+        crate::matcher::tests::faq()
+    }
+
+    fn outcome(faq: &Faq, decision: &str) -> Outcome {
+        let m = |id: &str, score: f32| Match {
+            entry: faq.entries.iter().position(|e| e.id == id).unwrap(),
+            id: id.into(),
+            score,
+            explanation: Explanation::default(),
+        };
+        let candidates = vec![
+            m("glycinate", 0.9),
+            m("forms-compared", 0.5),
+            m("kidney-problems", 0.1),
+        ];
+        let decision = match decision {
+            "answer" => Decision::Answer(candidates[0].clone()),
+            "suggest" => Decision::Suggest(candidates[..2].to_vec()),
+            _ => Decision::None,
+        };
+        Outcome {
+            decision,
+            candidates,
+        }
+    }
+
+    #[test]
+    fn every_reply_carries_the_disclaimer() {
+        let f = faq();
+        for d in ["answer", "suggest", "none"] {
+            for alert in [None, Some(Alert::Emergency), Some(Alert::Crisis)] {
+                let r = Reply::from_outcome(&f, &outcome(&f, d), alert);
+                assert_eq!(r.disclaimer(), "Not medical advice.");
+                let text = r.render_text();
+                assert!(
+                    text.trim_end().ends_with("Not medical advice."),
+                    "{d} {alert:?}:\n{text}"
+                );
+            }
+        }
+        let r = Reply::for_entry(&f, &f.entries[0]);
+        assert!(r.render_text().contains("Not medical advice."));
+    }
+
+    #[test]
+    fn the_notice_comes_first_whatever_the_body() {
+        let f = faq();
+        for d in ["answer", "suggest", "none"] {
+            let r = Reply::from_outcome(&f, &outcome(&f, d), Some(Alert::Emergency));
+            assert_eq!(r.alert(), Some(Alert::Emergency));
+            let notice = f.safety.notice(Alert::Emergency);
+            assert!(r.render_text().starts_with(notice), "{d}");
+        }
+        let r = Reply::for_entry(&f, &f.entries[0]).with_alert(&f, Some(Alert::Crisis));
+        assert!(r.render_text().contains("988"));
+    }
+
+    #[test]
+    fn answers_cite_sources_with_doi_links_and_list_related() {
+        let f = faq();
+        let r = Reply::from_outcome(&f, &outcome(&f, "answer"), None);
+        let Body::Answer {
+            id,
+            sources,
+            related,
+            ..
+        } = r.body()
+        else {
+            panic!("expected an answer: {:?}", r.body());
+        };
+        assert_eq!(id, "glycinate");
+        assert_eq!(sources[0].title, "A Guide");
+        assert_eq!(sources[0].section, "Summary");
+        assert_eq!(
+            sources[0].link.as_deref(),
+            Some("https://doi.org/10.5812/aapm.112348")
+        );
+        assert_eq!(
+            related.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(),
+            ["forms-compared"]
+        );
+        let text = r.render_text();
+        assert!(
+            text.contains("Sources:\n- A Guide, \"Summary\" <https://doi.org/10.5812/aapm.112348>"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn suggestions_and_no_match_render() {
+        let f = faq();
+        let s = Reply::from_outcome(&f, &outcome(&f, "suggest"), None).render_text();
+        assert!(
+            s.contains("Did you mean") && s.contains("[forms-compared]"),
+            "{s}"
+        );
+        let n = Reply::from_outcome(&f, &outcome(&f, "none"), None).render_text();
+        assert!(
+            n.starts_with("I don't have an answer for that in the FAQ"),
+            "{n}"
+        );
+    }
+
+    #[test]
+    fn knowledge_ask_end_to_end_on_a_literal_faq() {
+        let k = crate::knowledge::Knowledge::new(faq(), MatchOptions::default());
+        let a = k.ask("I can't breathe after my mag drip");
+        assert_eq!(a.alert, Some(Alert::Emergency));
+        assert!(a
+            .reply
+            .render_text()
+            .starts_with(k.faq.safety.notice(Alert::Emergency)));
+        let _ = Index::build(&k.faq, MatchOptions::default());
+    }
+}

@@ -1,6 +1,6 @@
 //! The issue-3 floors on the labelled dev set, through the bundled FAQ: in-scope accuracy
-//! >= 0.90, wrong answers <= 2 % of scored questions, out-of-scope abstention >= 0.95,
-//! every emergency flagged, false alarms <= 3 %.
+//! at least 0.90, wrong answers at most 2 % of scored questions, out-of-scope abstention at
+//! least 0.95, every emergency flagged, false alarms at most 3 %.
 
 mod common;
 

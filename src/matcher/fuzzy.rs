@@ -176,7 +176,7 @@ mod tests {
         let f = fuzzy();
         assert_eq!(fix(&f, "magnseium"), ["magnesium"]); // transposition
         assert_eq!(fix(&f, "magnesum"), ["magnesium"]); // deletion
-        assert_eq!(fix(&f, "mgnesuim"), ["magnesium"]); // two edits, long word
+        assert_eq!(fix(&f, "magnseuim"), ["magnesium"]); // two edits, long word
         assert_eq!(fix(&f, "kidny"), ["kidney"]);
         assert_eq!(fix(&f, "migrane"), ["migraine"]);
         assert_eq!(fix(&f, "surgury"), ["surgery"]);

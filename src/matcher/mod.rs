@@ -902,3 +902,6 @@ impl Index {
         out
     }
 }
+
+#[cfg(test)]
+pub(crate) mod tests;
