@@ -23,7 +23,9 @@ pub mod fuzzy;
 pub mod normalize;
 pub mod synonyms;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
+
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::faq::Faq;
 use fuzzy::Fuzzy;
@@ -100,7 +102,7 @@ const W_COVERAGE: f32 = 0.6;
 const W_ENTRY: f32 = 0.3;
 const W_SIMILARITY: f32 = 0.1;
 /// Candidates re-scored after candidate generation.
-const TOP_K: usize = 16;
+const TOP_K: usize = 32;
 /// Candidates reported in an [`Outcome`].
 const MAX_CANDIDATES: usize = 5;
 /// Typo alternatives kept per unknown word.
@@ -205,6 +207,9 @@ struct Posting {
     /// Field strength in 0..=1.
     strength: f32,
     field: Field,
+    /// For question terms: the term's share of the entry coverage of the shortest
+    /// question/alternate holding it (a cheap entry-coverage estimate for preselection).
+    share: f32,
 }
 
 /// A question or alternate, indexed for entry coverage and similarity.
@@ -236,8 +241,8 @@ pub struct Index {
     synonyms: Synonyms,
     fuzzy: Fuzzy,
     /// Every stemmed word the FAQ uses (entries and synonyms).
-    known_words: HashSet<String>,
-    term_ids: HashMap<String, u32>,
+    known_words: FxHashSet<String>,
+    term_ids: FxHashMap<String, u32>,
     term_text: Vec<String>,
     weight: Vec<f32>,
     /// Term weights for entry coverage.
@@ -286,8 +291,8 @@ impl Index {
             options,
             synonyms: Synonyms::build(&faq.synonyms),
             fuzzy: Fuzzy::default(),
-            known_words: HashSet::new(),
-            term_ids: HashMap::new(),
+            known_words: FxHashSet::default(),
+            term_ids: FxHashMap::default(),
             term_text: Vec::new(),
             weight: Vec::new(),
             eweight: Vec::new(),
@@ -302,10 +307,11 @@ impl Index {
         };
         let syn_words: Vec<String> = index.synonyms.words().map(str::to_string).collect();
         index.known_words.extend(syn_words.iter().cloned());
-        // Correction vocabulary: words of questions, alternates, keywords and synonyms.
-        let mut correctable: HashMap<String, u32> = HashMap::new();
-        for w in &syn_words {
-            if !is_stop(w) && !is_number(w) {
+        // Correction vocabulary: words of questions, alternates, keywords and synonyms, as
+        // written (a typo is closer to the written word than to its stem).
+        let mut correctable: FxHashMap<String, u32> = FxHashMap::default();
+        for w in index.synonyms.surface_words() {
+            if !is_number(w) {
                 *correctable.entry(w.clone()).or_default() += 1;
             }
         }
@@ -313,14 +319,13 @@ impl Index {
         let mut entry_texts: Vec<Vec<Vec<u32>>> = Vec::with_capacity(faq.entries.len());
         let mut answer_lens = Vec::with_capacity(faq.entries.len());
         // per entry: term -> (field, strength for question/keywords or tf for answer)
-        let mut per_entry: HashMap<u32, (Field, f32)> = HashMap::new();
+        let mut per_entry: FxHashMap<u32, (Field, f32)> = FxHashMap::default();
         let mut items: Vec<Vec<(u32, Field, f32)>> = Vec::with_capacity(faq.entries.len());
         for entry in &faq.entries {
             per_entry.clear();
             let mut texts = Vec::new();
             for text in std::iter::once(&entry.question).chain(&entry.alternates) {
-                let terms = index.analyze_for_index(text, Some(&mut correctable));
-                let mut ids: Vec<u32> = terms.iter().map(|t| index.intern(t)).collect();
+                let mut ids = index.analyze_for_index(text, Some(&mut correctable));
                 ids.sort_unstable();
                 ids.dedup();
                 for &t in &ids {
@@ -329,8 +334,7 @@ impl Index {
                 texts.push(ids);
             }
             for kw in &entry.keywords {
-                for t in index.analyze_for_index(kw, Some(&mut correctable)) {
-                    let id = index.intern(&t);
+                for id in index.analyze_for_index(kw, Some(&mut correctable)) {
                     per_entry
                         .entry(id)
                         .or_insert((Field::Keywords, STRENGTH_KEYWORD));
@@ -338,8 +342,7 @@ impl Index {
             }
             let answer = index.analyze_for_index(&entry.answer, None);
             answer_lens.push(answer.len() as f32);
-            for t in answer {
-                let id = index.intern(&t);
+            for id in answer {
                 let slot = per_entry.entry(id).or_insert((Field::Answer, 0.0));
                 if slot.0 == Field::Answer {
                     slot.1 += 1.0;
@@ -372,6 +375,7 @@ impl Index {
                     entry: e as u32,
                     strength,
                     field,
+                    share: 0.0,
                 });
             }
         }
@@ -423,7 +427,7 @@ impl Index {
                 .chain(&entry.alternates)
                 .cloned()
                 .collect();
-            let texts = texts
+            let texts: Vec<Text> = texts
                 .into_iter()
                 .map(|terms| {
                     let total = terms.iter().map(|&t| index.eweight[t as usize]).sum();
@@ -439,6 +443,17 @@ impl Index {
                     }
                 })
                 .collect();
+            for text in &texts {
+                for &t in &text.terms {
+                    let share = index.eweight[t as usize] / text.total.max(f32::MIN_POSITIVE);
+                    let e = index.texts.len();
+                    let ps = &mut index.postings[t as usize];
+                    let at = ps.partition_point(|p| (p.entry as usize) < e);
+                    if let Some(p) = ps.get_mut(at).filter(|p| p.entry as usize == e) {
+                        p.share = p.share.max(share);
+                    }
+                }
+            }
             index.texts.push(texts);
             index.raw_texts.push(raw);
         }
@@ -466,17 +481,22 @@ impl Index {
     fn analyze_for_index(
         &mut self,
         text: &str,
-        mut correctable: Option<&mut HashMap<String, u32>>,
-    ) -> Vec<String> {
+        mut correctable: Option<&mut FxHashMap<String, u32>>,
+    ) -> Vec<u32> {
         let ws = words(text);
         let stems: Vec<String> = ws.iter().map(|w| stem(w)).collect();
         for (w, s) in ws.iter().zip(&stems) {
-            if !self.known_words.contains(s) {
+            if !self.known_words.contains(s.as_str()) {
                 self.known_words.insert(s.clone());
             }
             if let Some(c) = correctable.as_deref_mut() {
-                if !is_stop(w) && !is_number(s) {
-                    *c.entry(s.clone()).or_default() += 1;
+                if !is_number(s) {
+                    match c.get_mut(w.as_str()) {
+                        Some(n) => *n += 1,
+                        None => {
+                            c.insert(w.clone(), 1);
+                        }
+                    }
                 }
             }
         }
@@ -488,12 +508,17 @@ impl Index {
         let mut i = 0;
         while i < stems.len() {
             if let Some(rw) = r.next_if(|rw| rw.start == i) {
-                out.push(self.synonyms.term(rw.group).to_string());
-                out.extend(self.synonyms.parts(rw.group).iter().cloned());
+                let group = rw.group;
+                let id = self.intern(&self.synonyms.term(group).to_string());
+                out.push(id);
+                for k in 0..self.synonyms.parts(group).len() {
+                    let part = self.synonyms.parts(group)[k].clone();
+                    out.push(self.intern(&part));
+                }
                 i += rw.len;
             } else {
                 if !is_stop(&ws[i]) {
-                    out.push(stems[i].clone());
+                    out.push(self.intern(&stems[i]));
                 }
                 i += 1;
             }
@@ -524,11 +549,25 @@ impl Index {
                 w.stem = single;
                 continue;
             }
-            let fixes = self.fuzzy.lookup(&w.stem, MAX_ALTERNATIVES);
-            w.alts = fixes
-                .iter()
-                .map(|c| self.fuzzy.word(c.word).to_string())
-                .collect();
+            let fixes = self.fuzzy.lookup(&w.raw, MAX_ALTERNATIVES);
+            if fixes
+                .first()
+                .is_some_and(|c| is_stop(self.fuzzy.word(c.word)))
+            {
+                // "whcih" -> "which": a function word after all
+                w.stop = true;
+                continue;
+            }
+            for c in &fixes {
+                let word = self.fuzzy.word(c.word);
+                if is_stop(word) {
+                    continue;
+                }
+                let s = stem(word);
+                if !w.alts.contains(&s) {
+                    w.alts.push(s);
+                }
+            }
         }
         let refs: Vec<&str> = ws
             .iter()
@@ -678,55 +717,58 @@ impl Index {
         }
         let total: f32 = query.iter().map(|q| q.weight).sum();
 
-        // Candidate generation: coverage numerators from the postings.
-        let mut acc = vec![0.0f32; self.ids.len()];
+        // Candidate generation: coverage numerators (and entry-coverage estimates) from
+        // the postings; one scratch array per query, nothing allocated per candidate.
+        let mut acc = vec![(0.0f32, 0.0f32); self.ids.len()];
         let mut touched: Vec<u32> = Vec::new();
-        let mut best = vec![
-            0.0f32;
-            if query.iter().any(|q| q.alts.len() > 1) {
-                self.ids.len()
-            } else {
-                0
-            }
-        ];
+        let multi = query.iter().any(|q| q.alts.len() > 1);
+        let mut best = vec![(0.0f32, 0.0f32); if multi { self.ids.len() } else { 0 }];
         let mut term_touched: Vec<u32> = Vec::new();
         for q in &query {
             if q.alts.len() == 1 {
                 let (t, conf) = q.alts[0];
                 for p in &self.postings[t as usize] {
                     let slot = &mut acc[p.entry as usize];
-                    if *slot == 0.0 {
+                    if slot.0 == 0.0 {
                         touched.push(p.entry);
                     }
-                    *slot += q.weight * p.strength * conf;
+                    slot.0 += q.weight * p.strength * conf;
+                    slot.1 += p.share * conf;
                 }
             } else {
                 for &(t, conf) in &q.alts {
                     for p in &self.postings[t as usize] {
                         let slot = &mut best[p.entry as usize];
-                        if *slot == 0.0 {
+                        if slot.0 == 0.0 {
                             term_touched.push(p.entry);
                         }
-                        *slot = slot.max(q.weight * p.strength * conf);
+                        let c = q.weight * p.strength * conf;
+                        if c > slot.0 {
+                            *slot = (c, p.share * conf);
+                        }
                     }
                 }
                 for e in term_touched.drain(..) {
                     let slot = &mut acc[e as usize];
-                    if *slot == 0.0 {
+                    if slot.0 == 0.0 {
                         touched.push(e);
                     }
-                    *slot += best[e as usize];
-                    best[e as usize] = 0.0;
+                    let b = std::mem::take(&mut best[e as usize]);
+                    slot.0 += b.0;
+                    slot.1 += b.1;
                 }
             }
         }
         if touched.is_empty() {
             return none;
         }
-        let by_acc =
-            |a: &u32, b: &u32| acc[*b as usize].total_cmp(&acc[*a as usize]).then(a.cmp(b));
+        let estimate = |e: u32| {
+            let (c, sh) = acc[e as usize];
+            W_COVERAGE * c / total + W_ENTRY * sh.min(1.0)
+        };
+        let by_estimate = |a: &u32, b: &u32| estimate(*b).total_cmp(&estimate(*a)).then(a.cmp(b));
         if touched.len() > TOP_K {
-            touched.select_nth_unstable_by(TOP_K - 1, by_acc);
+            touched.select_nth_unstable_by(TOP_K - 1, by_estimate);
             touched.truncate(TOP_K);
         }
 
@@ -745,7 +787,7 @@ impl Index {
         let mut scored: Vec<(u32, f32, f32, f32, f32, usize)> = touched
             .iter()
             .map(|&e| {
-                let coverage = (acc[e as usize] / total).min(1.0);
+                let coverage = (acc[e as usize].0 / total).min(1.0);
                 let (mut ecov, mut sim, mut best_text) = (0.0f32, 0.0f32, 0usize);
                 for (i, text) in self.texts[e as usize].iter().enumerate() {
                     if text.total <= 0.0 {

@@ -44,8 +44,18 @@ pub fn truncate_chars(text: &str, max_chars: usize) -> &str {
 /// assert_eq!(words("Soooo <@123> **Mag** & `x` L-threonate?!"), ["soo", "mag", "l", "threonate"]);
 /// ```
 pub fn words(text: &str) -> Vec<String> {
-    let text: String = text.nfkc().collect();
-    let text = MARKUP.replace_all(&text, " ");
+    let text: std::borrow::Cow<str> = if text.is_ascii() {
+        text.into()
+    } else {
+        text.nfkc().collect::<String>().into()
+    };
+    let has_markup =
+        text.contains('<') || text.contains('`') || text.contains("http") || text.contains("www.");
+    let text = if has_markup {
+        MARKUP.replace_all(&text, " ")
+    } else {
+        text
+    };
     let mut out = Vec::new();
     let mut word = String::new();
     let mut last: Option<char> = None;
@@ -326,7 +336,7 @@ pub fn undouble(word: &str) -> String {
 pub fn max_typo_distance(len: usize) -> usize {
     match len {
         0..=4 => 0,
-        5..=8 => 1,
+        5..=7 => 1,
         _ => 2,
     }
 }
@@ -392,7 +402,8 @@ mod tests {
     fn typo_distance_scales_with_length() {
         assert_eq!(max_typo_distance(4), 0);
         assert_eq!(max_typo_distance(5), 1);
-        assert_eq!(max_typo_distance(8), 1);
+        assert_eq!(max_typo_distance(7), 1);
+        assert_eq!(max_typo_distance(8), 2);
         assert_eq!(max_typo_distance(9), 2);
     }
 }

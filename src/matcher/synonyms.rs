@@ -23,6 +23,8 @@ pub struct Synonyms {
     terms: Vec<String>,
     /// Canonical as the moderator wrote it, for explanations.
     canonicals: Vec<String>,
+    /// Every word of every canonical and variant, as written (lowercased).
+    surface: Vec<String>,
     longest: usize,
 }
 
@@ -54,6 +56,7 @@ impl Synonyms {
                     continue;
                 }
                 let key: Vec<String> = ws.iter().map(|w| stem(w)).collect();
+                s.surface.extend(ws.iter().cloned());
                 let lens: Vec<usize> = ws.iter().map(|w| w.chars().count()).collect();
                 s.longest = s.longest.max(key.len());
                 let slot = s
@@ -104,6 +107,11 @@ impl Synonyms {
     /// Every stemmed word used by some phrase (part of the FAQ vocabulary).
     pub fn words(&self) -> impl Iterator<Item = &str> {
         self.phrases.keys().flat_map(|k| k.split(SEP))
+    }
+
+    /// Every word of the synonym file as written (lowercased), duplicates included.
+    pub fn surface_words(&self) -> &[String] {
+        &self.surface
     }
 
     /// Longest-match-first rewrites over `stems` (with the length of each word as
