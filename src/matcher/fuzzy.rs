@@ -26,6 +26,27 @@ pub struct Fuzzy {
     freq: Vec<u32>,
     /// (hash of a delete variant, word) sorted by hash.
     deletes: Vec<(u64, u32)>,
+    /// (hash of a padded character trigram, word) sorted by hash, for words of
+    /// [`LOOSE_MIN_LEN`] or more characters: the fallback for words with several typos.
+    trigrams: Vec<(u64, u32)>,
+}
+
+/// Words shorter than this are never loosely corrected.
+pub const LOOSE_MIN_LEN: usize = 6;
+/// Candidates verified by the loose lookup at most (those sharing the most trigrams).
+const LOOSE_VERIFY: usize = 24;
+/// Minimum similarity (1 - OSA distance / longer length) of a loose correction.
+const LOOSE_MIN_SIMILARITY: f64 = 0.65;
+
+/// Calls `f` with the hash of every trigram of `^word$`.
+fn for_each_trigram(word: &str, f: &mut impl FnMut(u64)) {
+    let chars: Vec<char> = std::iter::once('^')
+        .chain(word.chars())
+        .chain(std::iter::once('$'))
+        .collect();
+    for w in chars.windows(3) {
+        f(hash_chars(w));
+    }
 }
 
 fn hash_chars(chars: &[char]) -> u64 {
@@ -67,10 +88,19 @@ impl Fuzzy {
         }
         deletes.sort_unstable();
         deletes.dedup();
+        let mut trigrams = Vec::new();
+        for (i, w) in words.iter().enumerate() {
+            if w.chars().count() >= LOOSE_MIN_LEN {
+                for_each_trigram(w, &mut |h| trigrams.push((h, i as u32)));
+            }
+        }
+        trigrams.sort_unstable();
+        trigrams.dedup();
         Fuzzy {
             words,
             freq,
             deletes,
+            trigrams,
         }
     }
 
@@ -142,6 +172,60 @@ impl Fuzzy {
     }
 }
 
+impl Fuzzy {
+    /// The fallback for words too far for [`Fuzzy::lookup`]: vocabulary words sharing
+    /// character trigrams with `query`, verified by normalized OSA (Damerau) similarity; the best one, if similar enough. Only trigram postings are visited.
+    pub fn lookup_loose(&self, query: &str) -> Option<Correction> {
+        let qlen = query.chars().count();
+        if qlen < LOOSE_MIN_LEN {
+            return None;
+        }
+        // every (word) hit of every trigram, then counted by sorting: no quadratic scans
+        let mut hits: Vec<u32> = Vec::new();
+        let mut grams = 0usize;
+        for_each_trigram(query, &mut |h| {
+            grams += 1;
+            let start = self.trigrams.partition_point(|&(k, _)| k < h);
+            hits.extend(
+                self.trigrams[start..]
+                    .iter()
+                    .take_while(|&&(k, _)| k == h)
+                    .map(|&(_, w)| w),
+            );
+        });
+        hits.sort_unstable();
+        let mut counts: Vec<(u32, u16)> = Vec::new();
+        for w in hits {
+            match counts.last_mut() {
+                Some(c) if c.0 == w => c.1 += 1,
+                _ => counts.push((w, 1)),
+            }
+        }
+        let need = (grams / 3).max(2) as u16;
+        counts.retain(|c| c.1 >= need);
+        // verify only the words sharing the most trigrams
+        counts.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        counts.truncate(LOOSE_VERIFY);
+        let mut best: Option<(f64, u32)> = None;
+        for &(w, _) in &counts {
+            let word = &self.words[w as usize];
+            let wlen = word.chars().count();
+            if wlen.abs_diff(qlen) > 3 {
+                continue;
+            }
+            let sim = 1.0 - strsim::osa_distance(query, word) as f64 / qlen.max(wlen) as f64;
+            if sim >= LOOSE_MIN_SIMILARITY && best.is_none_or(|b| sim > b.0) {
+                best = Some((sim, w));
+            }
+        }
+        best.map(|(sim, w)| Correction {
+            word: w,
+            distance: ((1.0 - sim) * qlen.max(self.words[w as usize].chars().count()) as f64)
+                .round() as usize,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -192,6 +276,23 @@ mod tests {
         assert!(fix(&f, "hain").is_empty());
         assert!(fix(&f, "magnesium").is_empty()); // exact words need no correction
         assert!(fix(&f, "").is_empty());
+    }
+
+    #[test]
+    fn loose_lookup_catches_several_typos() {
+        let f = Fuzzy::build(
+            ["treatments", "symptoms", "magnesium", "hypotension"]
+                .iter()
+                .map(|w| (w.to_string(), 1))
+                .collect(),
+        );
+        let got = |q: &str| f.lookup_loose(q).map(|c| f.word(c.word).to_string());
+        assert_eq!(got("treatmejts").as_deref(), Some("treatments"));
+        assert_eq!(got("sympttms").as_deref(), Some("symptoms"));
+        assert_eq!(got("nature"), None); // too short to correct loosely
+        assert_eq!(got("potassium"), None);
+        assert_eq!(got("tylenol"), None);
+        assert_eq!(got("sym"), None);
     }
 
     #[test]

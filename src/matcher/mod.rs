@@ -72,6 +72,8 @@ const STRENGTH_KEYWORD: f32 = 0.8;
 const STRENGTH_ANSWER: f32 = 0.5;
 /// A typo-corrected query word counts this much of an exact one.
 const CORRECTED: f32 = 0.8;
+/// ... and a loosely corrected one (several typos, trigram fallback) this much.
+const LOOSELY_CORRECTED: f32 = 0.6;
 /// Numbers weigh this much of a word with the same idf.
 const NUMBER_WEIGHT: f32 = 0.3;
 /// Weight floors (share of the largest idf) for query coverage and entry coverage. Entry
@@ -242,6 +244,8 @@ pub struct Index {
     fuzzy: Fuzzy,
     /// Every stemmed word the FAQ uses (entries and synonyms).
     known_words: FxHashSet<String>,
+    /// Stems of the words of questions, alternates, keywords and synonyms.
+    question_words: FxHashSet<String>,
     term_ids: FxHashMap<String, u32>,
     term_text: Vec<String>,
     weight: Vec<f32>,
@@ -269,6 +273,10 @@ struct Word {
     stop: bool,
     /// Typo corrections (stems), best first, when the word was unknown.
     alts: Vec<String>,
+    /// `alts[0]` is the word itself (known from answer text only).
+    keep: bool,
+    /// The alternatives come from the loose (trigram) fallback.
+    loose: bool,
 }
 
 /// A term produced by analysis.
@@ -278,6 +286,11 @@ struct Analyzed {
     terms: Vec<String>,
     synonym: Option<u32>,
     corrected: bool,
+    /// The first term is the word itself (known, e.g. from answer text), the others are
+    /// typo alternatives.
+    exact_first: bool,
+    /// Corrected by the loose fallback.
+    loose: bool,
 }
 
 fn is_number(term: &str) -> bool {
@@ -292,6 +305,7 @@ impl Index {
             synonyms: Synonyms::build(&faq.synonyms),
             fuzzy: Fuzzy::default(),
             known_words: FxHashSet::default(),
+            question_words: FxHashSet::default(),
             term_ids: FxHashMap::default(),
             term_text: Vec::new(),
             weight: Vec::new(),
@@ -457,6 +471,7 @@ impl Index {
             index.texts.push(texts);
             index.raw_texts.push(raw);
         }
+        index.question_words = correctable.keys().map(|w| stem(w)).collect();
         index.fuzzy = Fuzzy::build(correctable.into_iter().collect());
         index
     }
@@ -537,22 +552,38 @@ impl Index {
                 stem: stem(w),
                 stop: is_stop(w),
                 alts: Vec::new(),
+                keep: false,
+                loose: false,
             })
             .collect();
         for w in ws.iter_mut() {
-            if w.stop || is_number(&w.stem) || self.known_words.contains(&w.stem) {
+            if w.stop || is_number(&w.stem) || self.question_words.contains(&w.stem) {
                 continue;
             }
-            // stretched letters: "sooo" was cut to "soo"; try "so"
-            let single = stem(&undouble(&w.raw));
-            if single != w.stem && self.known_words.contains(&single) {
-                w.stem = single;
-                continue;
+            // Known only from answer text (rare words, misspellings there): keep the word
+            // and add close question words as alternatives.
+            let known = self.known_words.contains(&w.stem);
+            if !known {
+                // stretched letters: "sooo" was cut to "soo"; try "so"
+                let single = stem(&undouble(&w.raw));
+                if single != w.stem && self.known_words.contains(&single) {
+                    w.stem = single;
+                    continue;
+                }
             }
-            let fixes = self.fuzzy.lookup(&w.raw, MAX_ALTERNATIVES);
-            if fixes
-                .first()
-                .is_some_and(|c| is_stop(self.fuzzy.word(c.word)))
+            let mut fixes = self.fuzzy.lookup(&w.raw, MAX_ALTERNATIVES);
+            if fixes.is_empty() && !known {
+                fixes.extend(self.fuzzy.lookup_loose(&w.raw));
+                w.loose = !fixes.is_empty();
+            }
+            if known && !fixes.is_empty() {
+                w.keep = true;
+                w.alts.push(w.stem.clone());
+            }
+            if !known
+                && fixes
+                    .first()
+                    .is_some_and(|c| is_stop(self.fuzzy.word(c.word)))
             {
                 // "whcih" -> "which": a function word after all
                 w.stop = true;
@@ -598,6 +629,8 @@ impl Index {
                     terms: vec![self.synonyms.term(rw.group).to_string()],
                     synonym: Some(rw.group),
                     corrected,
+                    exact_first: false,
+                    loose: false,
                 });
                 for part in self.synonyms.parts(rw.group) {
                     out.push(Analyzed {
@@ -605,6 +638,8 @@ impl Index {
                         terms: vec![part.clone()],
                         synonym: Some(rw.group),
                         corrected,
+                        exact_first: false,
+                        loose: false,
                     });
                 }
                 i += rw.len;
@@ -621,6 +656,8 @@ impl Index {
                     terms: vec![w.stem.clone()],
                     synonym: None,
                     corrected: false,
+                    exact_first: false,
+                    loose: false,
                 });
             } else {
                 // each alternative through single-word synonyms
@@ -639,6 +676,8 @@ impl Index {
                     terms,
                     synonym: None,
                     corrected: true,
+                    exact_first: w.keep,
+                    loose: w.loose,
                 });
             }
         }
@@ -648,11 +687,20 @@ impl Index {
     fn resolve(&self, analyzed: &[Analyzed]) -> Vec<Resolved> {
         let mut out: Vec<Resolved> = Vec::with_capacity(analyzed.len());
         for a in analyzed {
-            let conf = if a.corrected { CORRECTED } else { 1.0 };
+            let conf = |i: usize| {
+                if a.loose {
+                    LOOSELY_CORRECTED
+                } else if a.corrected && !(i == 0 && a.exact_first) {
+                    CORRECTED
+                } else {
+                    1.0
+                }
+            };
             let mut alts: Vec<(u32, f32)> = a
                 .terms
                 .iter()
-                .filter_map(|t| self.term_ids.get(t).map(|&id| (id, conf)))
+                .enumerate()
+                .filter_map(|(i, t)| self.term_ids.get(t).map(|&id| (id, conf(i))))
                 .collect();
             alts.dedup_by_key(|a| a.0);
             let number = a.terms.iter().all(|t| is_number(t));
