@@ -524,8 +524,8 @@ impl Index {
         while i < stems.len() {
             if let Some(rw) = r.next_if(|rw| rw.start == i) {
                 let group = rw.group;
-                let id = self.intern(&self.synonyms.term(group).to_string());
-                out.push(id);
+                let term: String = self.synonyms.term(group).into();
+                out.push(self.intern(&term));
                 for k in 0..self.synonyms.parts(group).len() {
                     let part = self.synonyms.parts(group)[k].clone();
                     out.push(self.intern(&part));
