@@ -189,6 +189,12 @@ mod tests {
             "the bleeding won't stop",
             "i passed out after the drip",
             "my throat is closing",
+            "i cnt breathe",
+            "having trouble breathing right now",
+            "chest pain after the infusion",
+            "my chest is really tight",
+            "took 30 mag pills",
+            "worst headache i've ever had, came on suddenly",
         ] {
             assert_eq!(r.check(m), Some(Alert::Emergency), "{m}");
         }
@@ -204,6 +210,7 @@ mod tests {
             "I don't want to live anymore",
             "i keep hurting myself",
             "I took the whole bottle because I want to die",
+            "i keep having suicidal thoughts",
         ] {
             assert_eq!(r.check(m), Some(Alert::Crisis), "{m}");
         }
@@ -227,6 +234,12 @@ mod tests {
             "what does the infusion feel like, does it hurt",
             "my complaint about the clinic",
             "migraine is killing me lol",
+            "does iv magnesium cause chest pain",
+            "what if I pass out during the infusion",
+            "can magnesium cause bleeding",
+            "does magnesium affect bladder control",
+            "took 2 mag pills this morning",
+            "can magnesium help with seizures",
             "",
         ] {
             assert_eq!(r.check(m), None, "{m}");
