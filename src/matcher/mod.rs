@@ -93,8 +93,9 @@ const LIGHT_WEIGHT: f32 = 0.3;
 /// largest idf: "what causes migraines" is too thin to pick an entry.
 const MIN_SUBSTANCE: f32 = 0.25;
 /// Terms in at least this share of the entries' questions are the FAQ's subject (e.g.
-/// "magnesium"). A message that names none of them but uses a word the FAQ does not know
-/// is about something else ("is potassium safe with kidney disease"): it is not answered.
+/// "magnesium"). A message that names none of them must be fully explained by the best
+/// entry's questions and keywords to be answered ("is potassium / calcium safe with
+/// kidney disease" is about something else).
 const SUBJECT_SHARE: f32 = 0.6;
 /// BM25 parameters for answer text.
 const BM25_K1: f32 = 1.2;
@@ -886,11 +887,22 @@ impl Index {
         let exact = candidates.first().is_some_and(|m| {
             m.explanation.coverage >= 0.99 && m.explanation.entry_coverage >= 0.99
         });
+        // A message that names none of the FAQ's subject terms is answered only when the
+        // best entry's questions or keywords hold every one of its substantive terms:
+        // "is calcium safe with kidney disease" is not about this FAQ's kidney entry.
         let off_subject = self.subject.iter().any(|&s| s)
-            && query.iter().any(|q| q.alts.is_empty() && !q.number)
             && !query
                 .iter()
-                .any(|q| q.alts.iter().any(|&(t, _)| self.subject[t as usize]));
+                .any(|q| q.alts.iter().any(|&(t, _)| self.subject[t as usize]))
+            && candidates.first().is_some_and(|m| {
+                query.iter().zip(&m.explanation.terms).any(|(q, tm)| {
+                    let light =
+                        !q.alts.is_empty() && q.alts.iter().all(|&(t, _)| self.light[t as usize]);
+                    !light
+                        && !q.number
+                        && !matches!(tm.field, Some(Field::Question | Field::Keywords))
+                })
+            });
         let decision = self.decide(
             &candidates,
             !off_subject && (exact || substance >= self.substance),
