@@ -106,6 +106,8 @@ const W_ENTRY: f32 = 0.3;
 const W_SIMILARITY: f32 = 0.1;
 /// Candidates re-scored after candidate generation.
 const TOP_K: usize = 32;
+/// Leading candidates whose whole-question similarity is computed.
+const SIMILARITY_K: usize = 6;
 /// Candidates reported in an [`Outcome`].
 const MAX_CANDIDATES: usize = 5;
 /// Typo alternatives kept per unknown word.
@@ -265,6 +267,8 @@ pub struct Index {
     /// Per entry: its question and alternates (question first), and their raw text.
     texts: Vec<Vec<Text>>,
     raw_texts: Vec<Vec<String>>,
+    /// Lowercased canonical questions, for autocomplete.
+    lower_questions: Vec<String>,
 }
 
 /// A word of a message after normalization.
@@ -319,6 +323,11 @@ impl Index {
             ids: faq.entries.iter().map(|e| e.id.clone()).collect(),
             texts: Vec::with_capacity(faq.entries.len()),
             raw_texts: Vec::with_capacity(faq.entries.len()),
+            lower_questions: faq
+                .entries
+                .iter()
+                .map(|e| e.question.to_lowercase())
+                .collect(),
         };
         let syn_words: Vec<String> = index.synonyms.words().map(str::to_string).collect();
         index.known_words.extend(syn_words.iter().cloned());
@@ -833,33 +842,56 @@ impl Index {
             .collect();
         qsorted.sort_unstable();
         let qstring = qsorted.join(" ");
+        // Pass 1: query coverage and entry coverage (cheap) for every preselected entry.
+        let cover = |text: &Text| {
+            if text.total <= 0.0 {
+                return 0.0;
+            }
+            let covered: f32 = text
+                .terms
+                .iter()
+                .filter(|t| qids.binary_search(t).is_ok())
+                .map(|&t| self.eweight[t as usize])
+                .sum();
+            covered / text.total
+        };
         let mut scored: Vec<(u32, f32, f32, f32, f32, usize)> = touched
             .iter()
             .map(|&e| {
                 let coverage = (acc[e as usize].0 / total).min(1.0);
-                let (mut ecov, mut sim, mut best_text) = (0.0f32, 0.0f32, 0usize);
+                let (mut ecov, mut best_text) = (0.0f32, 0usize);
                 for (i, text) in self.texts[e as usize].iter().enumerate() {
-                    if text.total <= 0.0 {
-                        continue;
-                    }
-                    let covered: f32 = text
-                        .terms
-                        .iter()
-                        .filter(|t| qids.binary_search(t).is_ok())
-                        .map(|&t| self.eweight[t as usize])
-                        .sum();
-                    let c = covered / text.total;
-                    let s = strsim::normalized_levenshtein(&qstring, &text.sorted) as f32;
-                    if c + s * 0.1 > ecov + sim * 0.1 {
+                    let c = cover(text);
+                    if c > ecov {
                         ecov = c;
-                        sim = s;
                         best_text = i;
                     }
                 }
-                let score = W_COVERAGE * coverage + W_ENTRY * ecov + W_SIMILARITY * sim;
-                (e, score, coverage, ecov, sim, best_text)
+                let base = W_COVERAGE * coverage + W_ENTRY * ecov;
+                (e, base, coverage, ecov, 0.0, best_text)
             })
             .collect();
+        scored.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        // Pass 2: whole-question similarity (strsim) for the leaders only, on the texts
+        // that can still win (entry coverage + 0.1 * similarity is maximized).
+        for cand in scored.iter_mut().take(SIMILARITY_K) {
+            let (e, top) = (cand.0, cand.3);
+            let (mut ecov, mut sim, mut best_text) = (cand.3, 0.0f32, cand.5);
+            for (i, text) in self.texts[e as usize].iter().enumerate() {
+                let c = cover(text);
+                if c + 0.1 < top - 1e-6 {
+                    continue;
+                }
+                let s = strsim::normalized_levenshtein(&qstring, &text.sorted) as f32;
+                if c + s * 0.1 > ecov + sim * 0.1 {
+                    ecov = c;
+                    sim = s;
+                    best_text = i;
+                }
+            }
+            cand.1 = W_COVERAGE * cand.2 + W_ENTRY * ecov + W_SIMILARITY * sim;
+            (cand.3, cand.4, cand.5) = (ecov, sim, best_text);
+        }
         scored.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         scored.truncate(MAX_CANDIDATES);
 
@@ -976,7 +1008,7 @@ impl Index {
         if p.is_empty() {
             return (0..self.ids.len()).take(limit).collect();
         }
-        let question = |e: usize| self.raw_texts[e][0].to_lowercase();
+        let question = |e: usize| self.lower_questions[e].as_str();
         let tiers: [&dyn Fn(usize) -> bool; 4] = [
             &|e| self.ids[e] == p,
             &|e| self.ids[e].starts_with(&p),
