@@ -248,9 +248,12 @@ const STOP_WORDS: &[&str] = &[
     "yours",
 ];
 
+static STOP_SET: LazyLock<rustc_hash::FxHashSet<&'static str>> =
+    LazyLock::new(|| STOP_WORDS.iter().copied().collect());
+
 /// Whether `word` (as produced by [`words`]) is a stop word.
 pub fn is_stop(word: &str) -> bool {
-    STOP_WORDS.binary_search(&word).is_ok()
+    word.len() <= 10 && STOP_SET.contains(word)
 }
 
 /// Light suffix stripping: plurals, `-ing`, `-ed`, `-ly`, `-ation`, `-ion`, `-ive`, a
@@ -346,7 +349,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn stop_words_are_sorted_for_binary_search() {
+    fn stop_words_are_sorted_and_unique() {
         let mut sorted = STOP_WORDS.to_vec();
         sorted.sort_unstable();
         sorted.dedup();
