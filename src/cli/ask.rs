@@ -82,8 +82,13 @@ fn explanation(k: &Knowledge, question: &str, answered: &crate::knowledge::Answe
     }
     let _ = writeln!(
         s,
-        "thresholds: answer >= {:.2} with a lead >= {:.2}; suggest >= {:.2} (at most {})",
-        o.answer_threshold, o.answer_margin, o.suggest_threshold, o.max_suggestions
+        "thresholds: answer >= {:.2} with a lead >= {:.2} (or >= {:.2} with a lead >= {:.2}); suggest >= {:.2} (at most {})",
+        o.answer_threshold,
+        o.answer_margin,
+        o.low_answer_threshold,
+        o.wide_margin,
+        o.suggest_threshold,
+        o.max_suggestions
     );
     let _ = writeln!(s, "decision: {}", decision_name(&answered.outcome.decision));
     let _ = writeln!(s, "candidates:");
