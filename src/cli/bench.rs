@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 
+use crate::faq::Faq;
 use crate::matcher::{Decision, Index, MatchOptions, Outcome};
 use crate::safety::Rules;
 
@@ -25,13 +26,15 @@ pub struct Query {
 #[derive(serde::Deserialize)]
 struct QueryRow {
     query: Option<String>,
-    #[serde(default)]
-    expected_ids: Vec<String>,
+    expected_ids: Option<Vec<String>>,
     expected_id: Option<String>,
+    /// The field name of `tests/data/dev.jsonl`.
+    expected: Option<Vec<String>>,
 }
 
-/// Parses a queries JSONL file (`query`, `expected_ids` and/or `expected_id`), reporting
-/// every bad row with its line.
+/// Parses a queries JSONL file (`query`, then `expected_ids` and/or `expected_id`, or
+/// `expected` as in `dev.jsonl`), reporting every bad row with its line. An empty list
+/// marks a query the bot must not answer: it counts for latency, not for accuracy.
 pub fn parse_queries(text: &str, origin: &str) -> anyhow::Result<Vec<Query>> {
     let mut out = Vec::new();
     let mut problems = Vec::new();
@@ -43,15 +46,18 @@ pub fn parse_queries(text: &str, origin: &str) -> anyhow::Result<Vec<Query>> {
         match serde_json::from_str::<QueryRow>(raw) {
             Err(e) => problems.push(format!("{origin}:{line}: not a query row: {e}")),
             Ok(row) => {
-                let mut expected_ids = row.expected_ids;
-                if let Some(id) = row.expected_id {
+                let labelled = row.expected_ids.is_some()
+                    || row.expected_id.is_some()
+                    || row.expected.is_some();
+                let mut expected_ids = row.expected_ids.unwrap_or_default();
+                for id in row.expected.into_iter().flatten().chain(row.expected_id) {
                     if !expected_ids.contains(&id) {
                         expected_ids.push(id);
                     }
                 }
                 match row.query.filter(|q| !q.trim().is_empty()) {
                     None => problems.push(format!("{origin}:{line}: row has no `query`")),
-                    Some(_) if expected_ids.is_empty() => {
+                    Some(_) if !labelled => {
                         problems.push(format!("{origin}:{line}: row has no `expected_ids`"))
                     }
                     Some(text) => out.push(Query { text, expected_ids }),
@@ -89,6 +95,8 @@ pub struct Report {
     /// Of the answered queries, the share answered with an expected id.
     pub acc_at_1_answered: f64,
     pub threads: usize,
+    /// Queries with expected ids: the denominator of the accuracy figures.
+    pub labelled: usize,
     pub load_ms: f64,
     pub rss_after_build_mb: f64,
 }
@@ -140,26 +148,42 @@ fn hit(outcome: &Outcome, expected: &[String]) -> Option<usize> {
         .position(|m| expected.iter().any(|e| *e == m.id))
 }
 
+/// `medfaq bench --corpus FILE`: a JSONL corpus matched with the bundled safety rules.
 pub fn bench(corpus: &Path, queries: &Path, limit: Option<usize>) -> anyhow::Result<ExitCode> {
     let t = Instant::now();
     let faq = crate::corpus::load(corpus)?.into_faq(safety_rules()?);
-    let text = std::fs::read_to_string(queries)
-        .with_context(|| format!("cannot read queries {}", queries.display()))?;
-    let mut qs = parse_queries(&text, &queries.display().to_string())?;
-    drop(text);
+    let qs = read_queries(queries, limit)?;
+    run(&faq, &corpus.display().to_string(), &qs, t.elapsed())
+}
+
+/// `medfaq bench --faq DIR`: a FAQ folder, e.g. the bundled 45 entries.
+pub fn bench_faq(dir: &Path, queries: &Path, limit: Option<usize>) -> anyhow::Result<ExitCode> {
+    let t = Instant::now();
+    let faq = crate::faq::load(dir)?;
+    let qs = read_queries(queries, limit)?;
+    run(&faq, &dir.display().to_string(), &qs, t.elapsed())
+}
+
+fn read_queries(path: &Path, limit: Option<usize>) -> anyhow::Result<Vec<Query>> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read queries {}", path.display()))?;
+    let mut qs = parse_queries(&text, &path.display().to_string())?;
     if let Some(n) = limit {
         qs.truncate(n);
     }
-    anyhow::ensure!(!qs.is_empty(), "no queries to run");
-    let load_ms = t.elapsed().as_secs_f64() * 1e3;
+    anyhow::ensure!(!qs.is_empty(), "no queries to run in {}", path.display());
+    Ok(qs)
+}
+
+fn run(faq: &Faq, name: &str, qs: &[Query], load: Duration) -> anyhow::Result<ExitCode> {
+    let load_ms = load.as_secs_f64() * 1e3;
 
     let t = Instant::now();
-    let index = Index::build(&faq, MatchOptions::default());
+    let index = Index::build(faq, MatchOptions::default());
     let build_ms = t.elapsed().as_secs_f64() * 1e3;
     let rss_after_build_mb = proc_status_mb("VmRSS");
     eprintln!(
-        "corpus {}: {} entries loaded in {load_ms:.0} ms, index built in {build_ms:.0} ms",
-        corpus.display(),
+        "{name}: {} entries loaded in {load_ms:.0} ms, index built in {build_ms:.0} ms",
         faq.entries.len()
     );
 
@@ -171,10 +195,15 @@ pub fn bench(corpus: &Path, queries: &Path, limit: Option<usize>) -> anyhow::Res
     // Single-threaded latency and accuracy.
     let mut lat_us = Vec::with_capacity(qs.len());
     let (mut top1, mut rr, mut answered, mut answered_right) = (0usize, 0.0f64, 0usize, 0usize);
-    for q in &qs {
+    let mut labelled = 0usize;
+    for q in qs {
         let t = Instant::now();
         let outcome = index.search(&q.text);
         lat_us.push(t.elapsed().as_secs_f64() * 1e6);
+        if q.expected_ids.is_empty() {
+            continue;
+        }
+        labelled += 1;
         let rank = hit(&outcome, &q.expected_ids);
         if rank == Some(0) {
             top1 += 1;
@@ -211,7 +240,7 @@ pub fn bench(corpus: &Path, queries: &Path, limit: Option<usize>) -> anyhow::Res
     }
     let qps = done as f64 / t.elapsed().as_secs_f64();
 
-    let n = qs.len() as f64;
+    let n = labelled.max(1) as f64;
     let report = Report {
         entries: faq.entries.len(),
         queries: qs.len(),
@@ -231,6 +260,7 @@ pub fn bench(corpus: &Path, queries: &Path, limit: Option<usize>) -> anyhow::Res
             answered_right as f64 / answered as f64
         },
         threads,
+        labelled,
         load_ms,
         rss_after_build_mb,
     };
@@ -246,11 +276,11 @@ pub fn bench(corpus: &Path, queries: &Path, limit: Option<usize>) -> anyhow::Res
         report.qps, report.threads
     );
     println!(
-        "accuracy      acc@1 {:.4}, mrr@5 {:.4} (hit = any expected id)",
-        report.acc_at_1, report.mrr_at_5
+        "accuracy      acc@1 {:.4}, mrr@5 {:.4} over {} labelled queries (hit = any expected id)",
+        report.acc_at_1, report.mrr_at_5, report.labelled
     );
     println!(
-        "decisions     answered {:.1}% of queries, {:.4} of those right",
+        "decisions     answered {:.1}% of labelled queries, {:.4} of those right",
         report.answered * 100.0,
         report.acc_at_1_answered
     );
@@ -293,6 +323,15 @@ mod tests {
         assert!(err.contains("q.jsonl:1: row has no `expected_ids`"), "{err}");
         assert!(err.contains("q.jsonl:3: row has no `query`"), "{err}");
         assert!(err.contains("q.jsonl:4: not a query row"), "{err}");
+
+        // dev.jsonl rows: `expected`, possibly empty (must not answer).
+        let qs = parse_queries(
+            "{\"query\":\"a\",\"expected\":[\"x\"],\"emergency\":false}\n{\"query\":\"b\",\"expected\":[]}",
+            "dev.jsonl",
+        )
+        .unwrap();
+        assert_eq!(qs[0].expected_ids, ["x"]);
+        assert!(qs[1].expected_ids.is_empty());
     }
 
     #[test]
