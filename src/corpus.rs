@@ -134,7 +134,9 @@ pub fn parse(text: &str, origin: &str) -> Result<Corpus, CorpusError> {
         let row: Row = match serde_json::from_str(raw) {
             Ok(row) => row,
             Err(e) => {
-                problems.push(problem(format!("not a JSON object with string fields: {e}")));
+                problems.push(problem(format!(
+                    "not a JSON object with string fields: {e}"
+                )));
                 continue;
             }
         };
@@ -168,15 +170,13 @@ pub fn parse(text: &str, origin: &str) -> Result<Corpus, CorpusError> {
             .filter(|s| !s.is_empty())
             .unwrap_or(DEFAULT_COLLECTION)
             .to_string();
-        sources
-            .entry(collection.clone())
-            .or_insert_with(|| Source {
-                id: collection.clone(),
-                title: format!("{collection} (from {origin})"),
-                publisher: None,
-                url: None,
-                doi: None,
-            });
+        sources.entry(collection.clone()).or_insert_with(|| Source {
+            id: collection.clone(),
+            title: format!("{collection} (from {origin})"),
+            publisher: None,
+            url: None,
+            doi: None,
+        });
         entries.push(Entry {
             id: id.to_string(),
             question: row.question.unwrap_or_default().trim().to_string(),

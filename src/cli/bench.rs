@@ -317,10 +317,16 @@ mod tests {
         assert_eq!(qs[0].expected_ids, ["a", "b"]);
         assert_eq!(qs[1].expected_ids, ["c"]);
 
-        let err = parse_queries("{\"query\":\"x\"}\n\n{\"expected_ids\":[\"a\"]}\n{", "q.jsonl")
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("q.jsonl:1: row has no `expected_ids`"), "{err}");
+        let err = parse_queries(
+            "{\"query\":\"x\"}\n\n{\"expected_ids\":[\"a\"]}\n{",
+            "q.jsonl",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("q.jsonl:1: row has no `expected_ids`"),
+            "{err}"
+        );
         assert!(err.contains("q.jsonl:3: row has no `query`"), "{err}");
         assert!(err.contains("q.jsonl:4: not a query row"), "{err}");
 
