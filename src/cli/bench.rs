@@ -145,7 +145,7 @@ fn hit(outcome: &Outcome, expected: &[String]) -> Option<usize> {
         .candidates
         .iter()
         .take(5)
-        .position(|m| expected.iter().any(|e| *e == m.id))
+        .position(|m| expected.contains(&m.id))
 }
 
 /// `medfaq bench --corpus FILE`: a JSONL corpus matched with the bundled safety rules.
