@@ -34,7 +34,8 @@ struct QueryRow {
 
 /// Parses a queries JSONL file (`query`, then `expected_ids` and/or `expected_id`, or
 /// `expected` as in `dev.jsonl`), reporting every bad row with its line. An empty list
-/// marks a query the bot must not answer: it counts for latency, not for accuracy.
+/// or `null` marks a query without an expected entry (must not answer, or an emergency):
+/// it counts for latency, not for accuracy.
 pub fn parse_queries(text: &str, origin: &str) -> anyhow::Result<Vec<Query>> {
     let mut out = Vec::new();
     let mut problems = Vec::new();
@@ -43,12 +44,16 @@ pub fn parse_queries(text: &str, origin: &str) -> anyhow::Result<Vec<Query>> {
             continue;
         }
         let line = i + 1;
-        match serde_json::from_str::<QueryRow>(raw) {
+        let value = serde_json::from_str::<serde_json::Value>(raw);
+        // `expected: null` (dev.jsonl's emergency rows) is labelled "no expectation".
+        let labelled = value.as_ref().is_ok_and(|v| {
+            ["expected_ids", "expected_id", "expected"]
+                .iter()
+                .any(|k| v.get(k).is_some())
+        });
+        match value.and_then(serde_json::from_value::<QueryRow>) {
             Err(e) => problems.push(format!("{origin}:{line}: not a query row: {e}")),
             Ok(row) => {
-                let labelled = row.expected_ids.is_some()
-                    || row.expected_id.is_some()
-                    || row.expected.is_some();
                 let mut expected_ids = row.expected_ids.unwrap_or_default();
                 for id in row.expected.into_iter().flatten().chain(row.expected_id) {
                     if !expected_ids.contains(&id) {
@@ -332,12 +337,13 @@ mod tests {
 
         // dev.jsonl rows: `expected`, possibly empty (must not answer).
         let qs = parse_queries(
-            "{\"query\":\"a\",\"expected\":[\"x\"],\"emergency\":false}\n{\"query\":\"b\",\"expected\":[]}",
+            "{\"query\":\"a\",\"expected\":[\"x\"],\"emergency\":false}\n{\"query\":\"b\",\"expected\":[]}\n{\"query\":\"c\",\"expected\":null}",
             "dev.jsonl",
         )
         .unwrap();
         assert_eq!(qs[0].expected_ids, ["x"]);
         assert!(qs[1].expected_ids.is_empty());
+        assert!(qs[2].expected_ids.is_empty());
     }
 
     #[test]
