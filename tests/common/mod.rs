@@ -1,0 +1,4 @@
+//! Helpers shared by the integration tests (one submodule per area).
+#![allow(dead_code)]
+
+pub mod faq;
