@@ -37,10 +37,13 @@ done
     exit 2
 }
 
-cargo build --release --quiet --bin medfaq
-bin="${CARGO_TARGET_DIR:-$root/target}/release/medfaq"
 out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
+cargo build --release --quiet --bin medfaq
+# Copy the binary at once: worktrees sharing CARGO_TARGET_DIR may rebuild it under us.
+cp "${CARGO_TARGET_DIR:-$root/target}/release/medfaq" "$out/medfaq"
+bin="$out/medfaq"
+"$bin" bench --help | grep -q -- --faq || { echo "$bin is not this tree's build" >&2; exit 1; }
 
 echo "== medfaq bench: $corpus" >&2
 "$bin" bench --corpus "$corpus" --queries "$queries" "${limit[@]}" | tee "$out/medfaq.txt" >&2
