@@ -39,8 +39,11 @@ done
 
 out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
+# Worktrees sharing one CARGO_TARGET_DIR overwrite each other's release/medfaq, and cargo
+# does not copy a fresh build there again: touch main.rs so this tree's binary is relinked,
+# then copy it away at once.
+touch src/main.rs
 cargo build --release --quiet --bin medfaq
-# Copy the binary at once: worktrees sharing CARGO_TARGET_DIR may rebuild it under us.
 cp "${CARGO_TARGET_DIR:-$root/target}/release/medfaq" "$out/medfaq"
 bin="$out/medfaq"
 "$bin" bench --help | grep -q -- --faq || { echo "$bin is not this tree's build" >&2; exit 1; }
