@@ -11,7 +11,8 @@
 #   --bm25      also run rank_bm25 BM25Okapi over words as a second baseline
 # env: CORPUS, QUERIES (default ../shared/data/medquad{,_noisy_queries}.jsonl),
 #      PYTHON (default python3; needs `pip install rapidfuzz rank_bm25 numpy`),
-#      CARGO_TARGET_DIR (where the release binary is built).
+#      BENCH_TARGET_DIR (default CARGO_TARGET_DIR, else ./target): where the release binary
+#      is built; give it a dir of its own when worktrees share CARGO_TARGET_DIR.
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -39,12 +40,12 @@ done
 
 out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
-# Worktrees sharing one CARGO_TARGET_DIR overwrite each other's release/medfaq, and cargo
-# does not copy a fresh build there again: touch main.rs so this tree's binary is relinked,
-# then copy it away at once.
-touch src/main.rs
-cargo build --release --quiet --bin medfaq
-cp "${CARGO_TARGET_DIR:-$root/target}/release/medfaq" "$out/medfaq"
+# Cargo's artifact hashes do not depend on the source path, so git worktrees sharing one
+# CARGO_TARGET_DIR overwrite each other's libmedfaq and release/medfaq, and a "fresh" build
+# may be another tree's code. Set BENCH_TARGET_DIR to a target dir of this tree's own.
+target="${BENCH_TARGET_DIR:-${CARGO_TARGET_DIR:-$root/target}}"
+CARGO_TARGET_DIR="$target" cargo build --release --quiet --bin medfaq
+cp "$target/release/medfaq" "$out/medfaq"
 bin="$out/medfaq"
 "$bin" bench --help | grep -q -- --faq || { echo "$bin is not this tree's build" >&2; exit 1; }
 
