@@ -145,6 +145,45 @@ fn safety_rules() -> anyhow::Result<Rules> {
     })
 }
 
+/// The `show` slowest queries and the misses collected, with the questions involved.
+fn print_details(
+    faq: &Faq,
+    qs: &[Query],
+    lat_us: &[f64],
+    misses: &[(&Query, Option<usize>)],
+    show: usize,
+) {
+    let question = |id: &str| {
+        faq.entry(id)
+            .map_or("?", |e| e.question.as_str())
+            .to_string()
+    };
+    let cut = |s: &str| s.chars().take(70).collect::<String>();
+    let mut order: Vec<usize> = (0..qs.len()).collect();
+    order.sort_by(|&a, &b| lat_us[b].total_cmp(&lat_us[a]));
+    println!("slowest queries:");
+    for &i in order.iter().take(show) {
+        println!(
+            "  {:8.1} us  {:?} ({} chars)",
+            lat_us[i],
+            cut(&qs[i].text),
+            qs[i].text.chars().count()
+        );
+    }
+    println!("misses (query -> got | expected):");
+    for (q, got) in misses {
+        let got = got.map_or("(no candidate)".to_string(), |e| {
+            format!("{} {:?}", faq.entries[e].id, cut(&faq.entries[e].question))
+        });
+        println!(
+            "  {:?}\n      got      {got}\n      expected {} {:?}",
+            q.text,
+            q.expected_ids[0],
+            cut(&question(&q.expected_ids[0]))
+        );
+    }
+}
+
 fn hit(outcome: &Outcome, expected: &[String]) -> Option<usize> {
     outcome
         .candidates
@@ -154,19 +193,29 @@ fn hit(outcome: &Outcome, expected: &[String]) -> Option<usize> {
 }
 
 /// `medfaq bench --corpus FILE`: a JSONL corpus matched with the bundled safety rules.
-pub fn bench(corpus: &Path, queries: &Path, limit: Option<usize>) -> anyhow::Result<ExitCode> {
+pub fn bench(
+    corpus: &Path,
+    queries: &Path,
+    limit: Option<usize>,
+    show: usize,
+) -> anyhow::Result<ExitCode> {
     let t = Instant::now();
     let faq = crate::corpus::load(corpus)?.into_faq(safety_rules()?);
     let qs = read_queries(queries, limit)?;
-    run(&faq, &corpus.display().to_string(), &qs, t.elapsed())
+    run(&faq, &corpus.display().to_string(), &qs, t.elapsed(), show)
 }
 
 /// `medfaq bench --faq DIR`: a FAQ folder, e.g. the bundled 45 entries.
-pub fn bench_faq(dir: &Path, queries: &Path, limit: Option<usize>) -> anyhow::Result<ExitCode> {
+pub fn bench_faq(
+    dir: &Path,
+    queries: &Path,
+    limit: Option<usize>,
+    show: usize,
+) -> anyhow::Result<ExitCode> {
     let t = Instant::now();
     let faq = crate::faq::load(dir)?;
     let qs = read_queries(queries, limit)?;
-    run(&faq, &dir.display().to_string(), &qs, t.elapsed())
+    run(&faq, &dir.display().to_string(), &qs, t.elapsed(), show)
 }
 
 fn read_queries(path: &Path, limit: Option<usize>) -> anyhow::Result<Vec<Query>> {
@@ -180,7 +229,13 @@ fn read_queries(path: &Path, limit: Option<usize>) -> anyhow::Result<Vec<Query>>
     Ok(qs)
 }
 
-fn run(faq: &Faq, name: &str, qs: &[Query], load: Duration) -> anyhow::Result<ExitCode> {
+fn run(
+    faq: &Faq,
+    name: &str,
+    qs: &[Query],
+    load: Duration,
+    show: usize,
+) -> anyhow::Result<ExitCode> {
     let load_ms = load.as_secs_f64() * 1e3;
 
     let t = Instant::now();
@@ -201,6 +256,7 @@ fn run(faq: &Faq, name: &str, qs: &[Query], load: Duration) -> anyhow::Result<Ex
     let mut lat_us = Vec::with_capacity(qs.len());
     let (mut top1, mut rr, mut answered, mut answered_right) = (0usize, 0.0f64, 0usize, 0usize);
     let mut labelled = 0usize;
+    let mut misses = Vec::new();
     for q in qs {
         let t = Instant::now();
         let outcome = index.search(&q.text);
@@ -210,6 +266,9 @@ fn run(faq: &Faq, name: &str, qs: &[Query], load: Duration) -> anyhow::Result<Ex
         }
         labelled += 1;
         let rank = hit(&outcome, &q.expected_ids);
+        if rank != Some(0) && misses.len() < show {
+            misses.push((q, outcome.candidates.first().map(|m| m.entry)));
+        }
         if rank == Some(0) {
             top1 += 1;
         }
@@ -224,6 +283,9 @@ fn run(faq: &Faq, name: &str, qs: &[Query], load: Duration) -> anyhow::Result<Ex
         }
     }
     let mean_us = lat_us.iter().sum::<f64>() / lat_us.len() as f64;
+    if show > 0 {
+        print_details(faq, qs, &lat_us, &misses, show);
+    }
     lat_us.sort_by(f64::total_cmp);
 
     // Throughput on all cores: whole passes over the queries until at least a second.

@@ -101,6 +101,9 @@ pub enum Command {
         /// Use at most this many queries.
         #[arg(long)]
         limit: Option<usize>,
+        /// Also print the N slowest queries and the first N misses.
+        #[arg(long, default_value_t = 0)]
+        show: usize,
     },
 }
 
@@ -144,9 +147,10 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             faq,
             queries,
             limit,
+            show,
         } => match (corpus, faq) {
-            (Some(corpus), _) => bench::bench(&corpus, &queries, limit),
-            (None, faq) => bench::bench_faq(&faq_or_default(faq), &queries, limit),
+            (Some(corpus), _) => bench::bench(&corpus, &queries, limit, show),
+            (None, faq) => bench::bench_faq(&faq_or_default(faq), &queries, limit, show),
         },
     }
 }
