@@ -91,7 +91,10 @@ for label, key, fmt, ratio in rows:
     if bm:
         line += f" {fmt.format(bm[key])} |"
     print(line)
-print(f"\nmedfaq extras: mean {m['mean_us']:.1f} us, max {m['max_us']:.0f} us, mrr@5 {m['mrr_at_5']:.4f}, "
+print(f"\nmedfaq latencies are each query's median of 3 single-threaded passes (first pass alone: "
+      f"p99 {m['p99_single_pass_us']:.0f} us); the baseline's are one pass. Load average during "
+      f"the medfaq run: {m['loadavg_before']:.2f} -> {m['loadavg_after']:.2f} on {cores} cores.")
+print(f"medfaq extras: mean {m['mean_us']:.1f} us, max {m['max_us']:.0f} us, mrr@5 {m['mrr_at_5']:.4f}, "
       f"answered outright {m['answered']:.1%} (of those right: {m['acc_at_1_answered']:.4f}); "
       f"bundled FAQ ({small['entries']} entries, {small['queries']} dev queries): p50 {small['p50_us']:.1f} us, "
       f"p99 {small['p99_us']:.1f} us, acc@1 {small['acc_at_1']:.4f}.")
