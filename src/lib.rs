@@ -10,6 +10,7 @@
 //! | [`reply`]     | `Reply`: notice + answer + sources + disclaimer, text renderer        | no   |
 //! | [`corpus`]    | public Q&A corpora (JSONL `id`/`question`/`answer`) as a `Faq`, for benchmarks | load only |
 //! | [`knowledge`] | `Knowledge`: a loaded `Faq` with its built `Index`, the unit swapped on reload | load only |
+//! | [`eval`]      | scoring a labelled question set: accuracy, wrong answers, abstention, alerts | no   |
 //! | [`config`]    | raw TOML -> validated `Config`; the token from the environment         | yes  |
 //! | [`discord`]   | serenity/poise adapter: commands, triggers, reload, cooldowns          | yes  |
 //! | [`cli`]       | `medfaq ask | match | check | list | eval | serve | bench`             | yes  |
@@ -21,6 +22,7 @@ pub mod cli;
 pub mod config;
 pub mod corpus;
 pub mod discord;
+pub mod eval;
 pub mod faq;
 pub mod knowledge;
 pub mod matcher;
