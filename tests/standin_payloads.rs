@@ -12,7 +12,7 @@ use serenity::model::gateway::Ready;
 
 fn parse<T: serde::de::DeserializeOwned>(what: &str, v: Value) -> T {
     serde_json::from_value(v.clone())
-        .unwrap_or_else(|e| panic!("{what} does not deserialize: {e}\n{v:#}"))
+        .unwrap_or_else(|e| panic!("{what} does not deserialize: {e}\n{v}"))
 }
 
 fn dispatch(t: &str, d: Value) -> Event {
@@ -129,4 +129,31 @@ fn application_info_parses() {
     let _: serenity::model::application::CurrentApplicationInfo =
         parse("application", payload::application_info());
     let _: serenity::model::user::CurrentUser = parse("user", payload::bot_user());
+}
+
+#[tokio::test]
+async fn followup_messages_parse() {
+    let s = discord_standin::StandIn::start().await;
+    let c = reqwest_like_post(
+        &s.base_url(),
+        "/api/v10/webhooks/1/tok-1",
+        r#"{"content":"hi","flags":64}"#,
+    )
+    .await;
+    let _: Message = parse("followup", c);
+}
+
+async fn reqwest_like_post(base: &str, path: &str, body: &str) -> Value {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = base.trim_start_matches("http://");
+    let mut sock = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let req = format!(
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    sock.write_all(req.as_bytes()).await.unwrap();
+    let mut out = String::new();
+    sock.read_to_string(&mut out).await.unwrap();
+    let json = out.split("\r\n\r\n").nth(1).unwrap();
+    serde_json::from_str(json).unwrap()
 }

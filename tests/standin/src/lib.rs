@@ -194,6 +194,8 @@ struct Inner {
     heartbeat_ack: bool,
     next_id: u64,
     sessions_made: usize,
+    /// Interaction token -> channel id, for follow-up message objects.
+    interaction_channels: std::collections::HashMap<String, u64>,
 }
 
 struct Shared {
@@ -262,6 +264,7 @@ impl StandIn {
                 heartbeat_ack: true,
                 next_id: 800_000_000_000_000_000,
                 sessions_made: 0,
+                interaction_channels: Default::default(),
             }),
             version: watch::channel(0).0,
         });
@@ -386,6 +389,16 @@ impl StandIn {
     /// [`Self::wait_ready`] first).
     pub fn dispatch(&self, t: &str, d: Value) -> u64 {
         self.shared.with(|i| {
+            if t == "INTERACTION_CREATE" {
+                if let (Some(token), Some(channel)) = (
+                    d.get("token").and_then(Value::as_str),
+                    d.get("channel_id")
+                        .and_then(Value::as_str)
+                        .and_then(|c| c.parse().ok()),
+                ) {
+                    i.interaction_channels.insert(token.to_string(), channel);
+                }
+            }
             let session = i
                 .session
                 .as_mut()
@@ -673,6 +686,9 @@ fn route(shared: &Shared, method: &Method, path: &str, body: Option<&Value>) -> 
             i.next_id
         })
     };
+    let channel_of = |token: &str| -> u64 {
+        shared.with(|i| i.interaction_channels.get(token).copied().unwrap_or(1))
+    };
     let empty = json!({});
     let body = body.unwrap_or(&empty);
     let m = method.as_str();
@@ -694,7 +710,7 @@ fn route(shared: &Shared, method: &Method, path: &str, body: Option<&Value>) -> 
         ("GET", ["applications", _, "commands"])
         | ("GET", ["applications", _, "guilds", _, "commands"]) => ok(json!([])),
         ("POST", ["channels", c, "messages"]) => {
-            let c = c.parse().unwrap_or(0);
+            let c = c.parse().unwrap_or(1);
             ok(payload::message_from_body(
                 new_id(),
                 c,
@@ -703,7 +719,7 @@ fn route(shared: &Shared, method: &Method, path: &str, body: Option<&Value>) -> 
             ))
         }
         ("PATCH", ["channels", c, "messages", m]) => {
-            let c = c.parse().unwrap_or(0);
+            let c = c.parse().unwrap_or(1);
             let mut msg = payload::message_from_body(new_id(), c, &payload::bot_user(), body);
             msg["id"] = json!(m);
             ok(msg)
@@ -711,15 +727,16 @@ fn route(shared: &Shared, method: &Method, path: &str, body: Option<&Value>) -> 
         ("POST", ["channels", _, "typing"]) => no_content(),
         ("DELETE", ["channels", _, "messages", _]) => no_content(),
         ("POST", ["interactions", _, _, "callback"]) => no_content(),
-        ("POST", ["webhooks", _, _]) => ok(payload::message_from_body(
+        ("POST", ["webhooks", _, token]) => ok(payload::message_from_body(
             new_id(),
-            0,
+            channel_of(token),
             &payload::bot_user(),
             body,
         )),
-        ("PATCH", ["webhooks", _, _, "messages", m])
-        | ("GET", ["webhooks", _, _, "messages", m]) => {
-            let mut msg = payload::message_from_body(new_id(), 0, &payload::bot_user(), body);
+        ("PATCH", ["webhooks", _, token, "messages", m])
+        | ("GET", ["webhooks", _, token, "messages", m]) => {
+            let mut msg =
+                payload::message_from_body(new_id(), channel_of(token), &payload::bot_user(), body);
             if *m != "@original" {
                 msg["id"] = json!(m);
             }
