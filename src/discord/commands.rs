@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use poise::serenity_prelude as serenity;
 
-use super::render::{self, limits, ButtonAction, Button};
+use super::render::{self, limits, Button, ButtonAction};
 use super::{is_moderator, respond, Bot, Context, Error};
 use crate::reply::Reply;
 
@@ -135,7 +135,11 @@ async fn show(
 }
 
 /// One page of `/faq list [topic]`: the embed and its buttons.
-pub(crate) fn list_page(bot: &Bot, topic: Option<&str>, page: usize) -> (serenity::CreateEmbed, Vec<serenity::CreateActionRow>) {
+pub(crate) fn list_page(
+    bot: &Bot,
+    topic: Option<&str>,
+    page: usize,
+) -> (serenity::CreateEmbed, Vec<serenity::CreateActionRow>) {
     let (entries, topics) = {
         let k = bot.knowledge.load();
         let entries: Vec<(String, String)> = k
@@ -143,11 +147,20 @@ pub(crate) fn list_page(bot: &Bot, topic: Option<&str>, page: usize) -> (serenit
             .entries
             .iter()
             .filter(|e| {
-                topic.is_none_or(|t| e.topic.as_deref().is_some_and(|et| et.eq_ignore_ascii_case(t)))
+                topic.is_none_or(|t| {
+                    e.topic
+                        .as_deref()
+                        .is_some_and(|et| et.eq_ignore_ascii_case(t))
+                })
             })
             .map(|e| (e.id.clone(), e.question.clone()))
             .collect();
-        let mut topics: Vec<String> = k.faq.entries.iter().filter_map(|e| e.topic.clone()).collect();
+        let mut topics: Vec<String> = k
+            .faq
+            .entries
+            .iter()
+            .filter_map(|e| e.topic.clone())
+            .collect();
         topics.sort();
         topics.dedup();
         (entries, topics)
@@ -161,7 +174,11 @@ pub(crate) fn list_page(bot: &Bot, topic: Option<&str>, page: usize) -> (serenit
     let description = if entries.is_empty() {
         format!(
             "No entries for that topic. Topics: {}",
-            topics.iter().map(|t| format!("`{t}`")).collect::<Vec<_>>().join(", ")
+            topics
+                .iter()
+                .map(|t| format!("`{t}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
         )
     } else {
         pages[page].clone()
@@ -181,8 +198,14 @@ pub(crate) fn list_page(bot: &Bot, topic: Option<&str>, page: usize) -> (serenit
     let mut rows = Vec::new();
     if pages.len() > 1 {
         let topic = topic.map(str::to_string);
-        let prev = ButtonAction::List { page: page.saturating_sub(1), topic: topic.clone() };
-        let next = ButtonAction::List { page: (page + 1).min(pages.len() - 1), topic };
+        let prev = ButtonAction::List {
+            page: page.saturating_sub(1),
+            topic: topic.clone(),
+        };
+        let next = ButtonAction::List {
+            page: (page + 1).min(pages.len() - 1),
+            topic,
+        };
         rows.push(serenity::CreateActionRow::Buttons(vec![
             serenity::CreateButton::new(prev.custom_id())
                 .label("◀ Previous")
@@ -219,7 +242,11 @@ async fn reload(ctx: Context<'_>) -> Result<(), Error> {
     let _busy = ctx.data().busy();
     let allowed = match &ctx {
         poise::Context::Application(app) => app.interaction.member.as_deref().is_some_and(|m| {
-            is_moderator(m.permissions, &m.roles, &ctx.data().config.discord.moderator_roles)
+            is_moderator(
+                m.permissions,
+                &m.roles,
+                &ctx.data().config.discord.moderator_roles,
+            )
         }),
         poise::Context::Prefix(_) => false,
     };
@@ -237,11 +264,15 @@ async fn reload(ctx: Context<'_>) -> Result<(), Error> {
     let outcome = ctx.data().reload().await;
     let report = outcome.report();
     for part in render::split_message(&report, limits::MESSAGE) {
-        ctx.send(respond::reply().content(part).ephemeral(true)).await?;
+        ctx.send(respond::reply().content(part).ephemeral(true))
+            .await?;
     }
     let who = ctx.author().name.clone();
     ctx.data()
-        .post_log(&ctx.serenity_context().http, &format!("(/faq reload by {who}) {report}"))
+        .post_log(
+            &ctx.serenity_context().http,
+            &format!("(/faq reload by {who}) {report}"),
+        )
         .await;
     Ok(())
 }
@@ -251,7 +282,8 @@ async fn reload(ctx: Context<'_>) -> Result<(), Error> {
 async fn find_faq_answer(ctx: Context<'_>, message: serenity::Message) -> Result<(), Error> {
     let _busy = ctx.data().busy();
     let answered = ctx.data().knowledge.load().ask(&message.content);
-    ctx.send(reply_message(&answered.reply, ephemeral(&ctx))).await?;
+    ctx.send(reply_message(&answered.reply, ephemeral(&ctx)))
+        .await?;
     Ok(())
 }
 

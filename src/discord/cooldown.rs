@@ -87,6 +87,23 @@ impl CooldownBook {
         }
     }
 
+    /// Undoes the records made at `at` by [`Self::try_take`] or [`Self::note`] (the reply
+    /// could not be sent, so the member got nothing). Later records are kept.
+    pub fn undo(&mut self, user: u64, channel: u64, entry: Option<&str>, at: Instant) {
+        if self.users.get(&user) == Some(&at) {
+            self.users.remove(&user);
+        }
+        if self.channels.get(&channel) == Some(&at) {
+            self.channels.remove(&channel);
+        }
+        if let Some(entry) = entry {
+            let key = (channel, entry.to_string());
+            if self.entries.get(&key) == Some(&at) {
+                self.entries.remove(&key);
+            }
+        }
+    }
+
     /// Forgets records older than their window.
     pub fn prune(&mut self, now: Instant) {
         let w = self.windows;
@@ -155,9 +172,26 @@ mod tests {
         let mut b = book();
         let t0 = Instant::now();
         b.try_take(1, 10, None, t0).unwrap();
-        assert!(b.try_take(2, 10, None, t0 + Duration::from_secs(1)).is_err());
+        assert!(b
+            .try_take(2, 10, None, t0 + Duration::from_secs(1))
+            .is_err());
         // user 2 was not recorded, so in another channel they are free
         assert_eq!(b.try_take(2, 11, None, t0 + Duration::from_secs(2)), Ok(()));
+    }
+
+    #[test]
+    fn undo_releases_only_its_own_records() {
+        let mut b = book();
+        let t0 = Instant::now();
+        b.try_take(1, 10, Some("a"), t0).unwrap();
+        b.undo(1, 10, Some("a"), t0);
+        assert!(b.is_empty());
+        b.try_take(1, 10, Some("a"), t0).unwrap();
+        let t1 = t0 + Duration::from_secs(40);
+        b.try_take(2, 10, Some("b"), t1).unwrap();
+        b.undo(1, 10, Some("a"), t0);
+        // the channel record is user 2's now and stays
+        assert_eq!(b.try_take(3, 10, None, t1), Err(Hold::Channel));
     }
 
     #[test]

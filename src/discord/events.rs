@@ -110,17 +110,16 @@ fn mentions_me(msg: &serenity::Message, me: u64) -> bool {
     msg.mentions.iter().any(|u| u.id.get() == me) || trigger::mentions(&msg.content, me)
 }
 
-async fn on_message(ctx: serenity::Context, bot: Arc<Bot>, msg: serenity::Message) -> Result<(), Error> {
+async fn on_message(
+    ctx: serenity::Context,
+    bot: Arc<Bot>,
+    msg: serenity::Message,
+) -> Result<(), Error> {
     let me = bot.bot_id().unwrap_or(0);
     let mentioned = mentions_me(&msg, me);
     let text = trigger::strip_mention(&msg.content, me);
-    let Some(reply) = bot.plan_chat(
-        &text,
-        mentioned,
-        msg.author.id.get(),
-        msg.channel_id.get(),
-        Instant::now(),
-    ) else {
+    let (user, channel, now) = (msg.author.id.get(), msg.channel_id.get(), Instant::now());
+    let Some(reply) = bot.plan_chat(&text, mentioned, user, channel, now) else {
         return Ok(());
     };
     let embed = render::reply_embed(&reply);
@@ -131,7 +130,12 @@ async fn on_message(ctx: serenity::Context, bot: Arc<Bot>, msg: serenity::Messag
     if !buttons.is_empty() {
         out = out.components(respond::rows(&buttons, serenity::ButtonStyle::Secondary));
     }
-    msg.channel_id.send_message(&ctx.http, out).await?;
+    if let Err(e) = msg.channel_id.send_message(&ctx.http, out).await {
+        // Not retried: Discord may have posted it anyway, and a duplicate is worse. The
+        // cooldown is released so the member's next message is answered.
+        bot.unplan_chat(user, channel, &reply, now);
+        return Err(e.into());
+    }
     tracing::info!(channel = %msg.channel_id, message = %msg.id, alert = ?reply.alert(), "answered a chat message");
     Ok(())
 }

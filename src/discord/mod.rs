@@ -136,6 +136,16 @@ impl Bot {
         }
     }
 
+    /// Releases the cooldown records of a chat reply that could not be sent.
+    pub(crate) fn unplan_chat(&self, user: u64, channel: u64, reply: &Reply, at: Instant) {
+        let entry = match reply.body() {
+            crate::reply::Body::Answer { id, .. } => Some(id.as_str()),
+            _ => None,
+        };
+        let mut book = self.cooldowns.lock().unwrap_or_else(|p| p.into_inner());
+        book.undo(user, channel, entry, at);
+    }
+
     /// Decides what to say to a chat message (already known to be in scope: the bot was
     /// mentioned or it is a question channel). Applies the question test, the decision
     /// rules and the cooldowns; urgent notices bypass the cooldowns.
@@ -188,8 +198,7 @@ pub fn is_moderator(
     roles: &[serenity::RoleId],
     moderator_roles: &[u64],
 ) -> bool {
-    let by_permission =
-        permissions.is_some_and(|p| p.manage_guild() || p.administrator());
+    let by_permission = permissions.is_some_and(|p| p.manage_guild() || p.administrator());
     by_permission || roles.iter().any(|r| moderator_roles.contains(&r.get()))
 }
 
@@ -213,8 +222,8 @@ pub async fn run(
     );
     let bot = Arc::new(Bot::new(config, knowledge));
 
-    let mut http = serenity::HttpBuilder::new(token.expose())
-        .default_allowed_mentions(respond::no_mentions());
+    let mut http =
+        serenity::HttpBuilder::new(token.expose()).default_allowed_mentions(respond::no_mentions());
     if let Some(base) = &bot.config.discord.api_base {
         http = http.proxy(base.clone()).ratelimiter_disabled(true);
     }
@@ -232,7 +241,9 @@ pub async fn run(
         })
         .setup(move |ctx, ready, framework| {
             Box::pin(async move {
-                setup_bot.bot_id.store(ready.user.id.get(), Ordering::Release);
+                setup_bot
+                    .bot_id
+                    .store(ready.user.id.get(), Ordering::Release);
                 commands::register(ctx, framework, &setup_bot).await;
                 if setup_bot.config.faq.watch {
                     reload::watch(setup_bot.clone(), ctx.http.clone());

@@ -387,7 +387,11 @@ mod tests {
         let text = "word ".repeat(2000);
         let t = trim_with_more(&text, 4096, "kidney-problems");
         assert!(t.chars().count() <= 4096);
-        assert!(t.ends_with("… (see more: /faq show kidney-problems)"), "{}", &t[t.len() - 60..]);
+        assert!(
+            t.ends_with("… (see more: /faq show kidney-problems)"),
+            "{}",
+            &t[t.len() - 60..]
+        );
         assert_eq!(trim_with_more("short", 4096, "x"), "short");
     }
 
@@ -402,14 +406,19 @@ mod tests {
 
     #[test]
     fn split_message_respects_the_limit_and_keeps_everything() {
-        let text: String = (0..300).map(|i| format!("problem {i}: something\n")).collect();
+        let text: String = (0..300)
+            .map(|i| format!("problem {i}: something\n"))
+            .collect();
         let parts = split_message(&text, 2000);
         assert!(parts.len() > 1);
         assert!(parts.iter().all(|p| p.chars().count() <= 2000));
         assert_eq!(parts.join("\n"), text.trim_end());
         let long = "x".repeat(4500);
         let parts = split_message(&long, 2000);
-        assert_eq!(parts.iter().map(|p| p.len()).collect::<Vec<_>>(), vec![2000, 2000, 500]);
+        assert_eq!(
+            parts.iter().map(|p| p.len()).collect::<Vec<_>>(),
+            vec![2000, 2000, 500]
+        );
     }
 
     #[test]

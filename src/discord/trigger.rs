@@ -65,7 +65,13 @@ mod tests {
         ] {
             assert!(reads_as_question(q), "{q}");
         }
-        for s in ["good morning all", "I had my surgery today", "", "hi", "ok?"] {
+        for s in [
+            "good morning all",
+            "I had my surgery today",
+            "",
+            "hi",
+            "ok?",
+        ] {
             assert!(!reads_as_question(s), "{s}");
         }
     }

@@ -1,0 +1,85 @@
+//! The stand-in's fault hooks work against the real bot: a closed or invalidated gateway
+//! session is resumed or re-identified, and failed REST calls are survived. (The full
+//! fault and hardening suite builds on these hooks.)
+
+mod common;
+
+use common::*;
+use discord_standin::Fault;
+
+const KNOWN: &str = "Can I take magnesium after back surgery?";
+const OTHER: &str = "Is magnesium safe if I have kidney problems?";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_resumable_close_is_resumed_and_missed_events_replayed() {
+    let h = Harness::start(|_| {}).await;
+    h.standin.close_gateway(4000);
+    // sent while the bot is disconnected: delivered by the replay on RESUME
+    let msg = h.say(QUESTION_CHANNEL, 201, KNOWN);
+    h.reply_to(&msg).await;
+    let g = h
+        .standin
+        .wait_until(WAIT, "a resume", |_, g| (g.resumed >= 1).then(|| g.clone()))
+        .await
+        .unwrap();
+    assert_eq!(g.identifies, 1, "resumed, not re-identified: {g:?}");
+    h.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_invalid_session_leads_to_a_new_identify() {
+    let h = Harness::start(|_| {}).await;
+    h.standin.invalid_session(false);
+    h.standin
+        .wait_until(WAIT, "a second IDENTIFY", |_, g| {
+            (g.identifies >= 2 && g.connected).then_some(())
+        })
+        .await
+        .unwrap();
+    let msg = h.say(QUESTION_CHANNEL, 202, KNOWN);
+    h.reply_to(&msg).await;
+    h.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failed_rest_calls_are_survived_without_a_duplicate_reply() {
+    let h = Harness::start(|_| {}).await;
+    let mark = h.standin.mark();
+    h.standin.fail_next(1, Fault::ServerError);
+    let lost = h.say(QUESTION_CHANNEL, 203, KNOWN);
+    h.standin
+        .wait_for_request_since(mark, |r| r.status == 500, WAIT)
+        .await
+        .unwrap();
+    h.standin.fail_next(
+        1,
+        Fault::RateLimited {
+            retry_after: 0.2,
+            global: false,
+        },
+    );
+    let limited = h.say(QUESTION_CHANNEL_2, 204, OTHER);
+    h.standin
+        .wait_for_request_since(mark, |r| r.status == 429, WAIT)
+        .await
+        .unwrap();
+    // the bot is still up and answering
+    let ok = h.say(QUESTION_CHANNEL, 205, OTHER);
+    h.reply_to(&ok).await;
+    let recorded = h.standin.recorded();
+    for m in [&lost, &limited] {
+        let id = m["id"].as_str().unwrap();
+        let attempts = recorded.iter().filter(|r| replies_to(r, id)).count();
+        assert!(
+            attempts <= 2,
+            "{attempts} attempts to answer {}",
+            m["content"]
+        );
+        let delivered = recorded
+            .iter()
+            .filter(|r| replies_to(r, id) && r.status == 200)
+            .count();
+        assert!(delivered <= 1, "answered {} twice", m["content"]);
+    }
+    h.stop().await;
+}
