@@ -68,6 +68,11 @@ fn assert_answer(r: &Recorded, h: &Harness, question: &str) {
 async fn connects_identifies_and_registers_commands_in_the_guild() {
     let h = Harness::start(|_| {}).await;
     let g = h.standin.gateway();
+    assert_eq!(
+        g.last_token,
+        Some(format!("Bot {TOKEN}")),
+        "the token from the caller is used"
+    );
     let identify = g.last_identify.clone().unwrap();
     let intents = identify["intents"].as_u64().unwrap();
     assert_ne!(

@@ -137,8 +137,8 @@ pub enum Fault {
     Slow(Duration),
 }
 
-/// Gateway bookkeeping, for waits and assertions.
-#[derive(Debug, Clone, Default)]
+/// Gateway bookkeeping, for waits and assertions. `Debug` leaves out the token.
+#[derive(Clone, Default)]
 pub struct GatewayStats {
     /// WebSocket connections accepted.
     pub connections: usize,
@@ -152,10 +152,26 @@ pub struct GatewayStats {
     pub resumed: usize,
     /// Heartbeats (op 1) received.
     pub heartbeats: usize,
-    /// Last IDENTIFY `d` (contains the token the bot sent).
+    /// Last IDENTIFY `d`, with its `token` replaced by `"<redacted>"`.
     pub last_identify: Option<Value>,
+    /// The token of the last IDENTIFY or RESUME, as sent (e.g. `Bot abc...`).
+    pub last_token: Option<String>,
     /// Close codes the stand-in sent.
     pub closes_sent: Vec<u16>,
+}
+
+impl std::fmt::Debug for GatewayStats {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GatewayStats")
+            .field("connections", &self.connections)
+            .field("connected", &self.connected)
+            .field("identifies", &self.identifies)
+            .field("resumes", &self.resumes)
+            .field("resumed", &self.resumed)
+            .field("heartbeats", &self.heartbeats)
+            .field("closes_sent", &self.closes_sent)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Stand-in options.
@@ -548,7 +564,11 @@ async fn connection(shared: Arc<Shared>, mut socket: WebSocket) {
 /// Handles one frame from the bot; returns the frames to send back.
 fn on_frame(shared: &Shared, frame: &Value) -> Vec<Value> {
     let op = frame.get("op").and_then(Value::as_u64).unwrap_or(u64::MAX);
-    let d = frame.get("d").cloned().unwrap_or(Value::Null);
+    let mut d = frame.get("d").cloned().unwrap_or(Value::Null);
+    let token = d.get("token").and_then(Value::as_str).map(str::to_string);
+    if token.is_some() {
+        d["token"] = json!("<redacted>");
+    }
     shared.with(|i| match op {
         1 => {
             i.gateway.heartbeats += 1;
@@ -560,6 +580,7 @@ fn on_frame(shared: &Shared, frame: &Value) -> Vec<Value> {
         }
         2 => {
             i.gateway.identifies += 1;
+            i.gateway.last_token = token;
             i.gateway.last_identify = Some(d);
             i.sessions_made += 1;
             let id = format!("standin-session-{}", i.sessions_made);
@@ -576,6 +597,7 @@ fn on_frame(shared: &Shared, frame: &Value) -> Vec<Value> {
         }
         6 => {
             i.gateway.resumes += 1;
+            i.gateway.last_token = token;
             let wanted = d.get("session_id").and_then(Value::as_str).unwrap_or("");
             let after = d.get("seq").and_then(Value::as_u64).unwrap_or(0);
             match i.session.as_mut().filter(|s| s.id == wanted) {
