@@ -650,3 +650,66 @@ async fn an_emergency_always_gets_the_urgent_notice_even_on_cooldown() {
     }
     h.stop().await;
 }
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn medfaq_serve_runs_from_a_config_file_and_stops_cleanly_on_sigterm() {
+    init_logs();
+    let standin = discord_standin::StandIn::start().await;
+    let tmp = tempfile::tempdir().unwrap();
+    let config = tmp.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[discord]\napi_base = \"{}\"\nguild_id = {GUILD_ID}\nquestion_channels = [{QUESTION_CHANNEL}]\n\n[faq]\ndir = {:?}\nwatch = false\n",
+            standin.base_url(),
+            bundled_faq().display().to_string(),
+        ),
+    )
+    .unwrap();
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_medfaq"))
+        .args(["serve", "--config"])
+        .arg(&config)
+        .env("DISCORD_TOKEN", TOKEN)
+        .env_remove("RUST_LOG")
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    standin.wait_ready(WAIT).await.unwrap();
+    standin
+        .wait_for_request(|r| r.method == "PUT" && r.path.ends_with("/commands"), WAIT)
+        .await
+        .unwrap();
+    let id = standin.next_id();
+    let msg = payload::message(
+        id,
+        QUESTION_CHANNEL,
+        &payload::user(301, "m", false),
+        KNOWN,
+        &[],
+    );
+    standin.send_message(msg);
+    let id = id.to_string();
+    standin
+        .wait_for_request(|r| replies_to(r, &id), WAIT)
+        .await
+        .unwrap();
+    let pid = child.id().unwrap().to_string();
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let status = tokio::time::timeout(WAIT, child.wait())
+        .await
+        .expect("medfaq serve did not exit after SIGTERM")
+        .unwrap();
+    assert!(status.success(), "exit status {status:?}");
+    standin
+        .wait_until(WAIT, "the gateway connection to close", |_, g| {
+            (!g.connected).then_some(())
+        })
+        .await
+        .unwrap();
+    assert_safe_payloads(&standin.recorded());
+}
