@@ -24,8 +24,16 @@ pub struct Rules {
 impl Rules {
     /// Parses `safety.toml`.
     pub fn parse(text: &str, origin: &str) -> Result<Rules, Problems> {
-        let _ = (text, origin);
-        todo!("matcher helper")
+        // TEMP: replaced by the matcher branch. Accepts any valid TOML so the FAQ loader
+        // and its tests can run before the real safety rules land.
+        match text.parse::<toml::Table>() {
+            Ok(_) => Ok(Rules {}),
+            Err(err) => Err(vec![crate::faq::Problem {
+                origin: origin.to_string(),
+                line: None,
+                message: format!("not valid TOML: {}", err.message()),
+            }]),
+        }
     }
 
     /// The alert this message raises, if any.

@@ -17,7 +17,13 @@
 mod load;
 mod model;
 mod parse;
+mod toml_doc;
+mod validate;
 
 pub use load::{load, LoadError};
 pub use model::{Disclaimer, Entry, Faq, Source, SourceRef, SynonymGroup};
-pub use parse::{parse_entry, parse_sources, parse_synonyms, Problem, Problems};
+pub use parse::{
+    is_valid_id, parse_entry, parse_sources, parse_synonyms, Problem, Problems, ENTRY_KEYS,
+    SOURCE_KEYS, TOPICS,
+};
+pub use validate::{citation_line, normalize_phrase, EmbedLimits};

@@ -14,6 +14,26 @@ pub struct Source {
     pub doi: Option<String>,
 }
 
+impl Source {
+    /// The link shown with a citation: the DOI as a `https://doi.org/` link when the
+    /// source has one, else its URL.
+    ///
+    /// ```
+    /// let mut s = medfaq::faq::Source { id: "r".into(), title: "T".into(), publisher: None,
+    ///     url: Some("https://example.org".into()), doi: Some("10.1/x".into()) };
+    /// assert_eq!(s.link().as_deref(), Some("https://doi.org/10.1/x"));
+    /// s.doi = None;
+    /// assert_eq!(s.link().as_deref(), Some("https://example.org"));
+    /// ```
+    pub fn link(&self) -> Option<String> {
+        match (&self.doi, &self.url) {
+            (Some(doi), _) => Some(format!("https://doi.org/{doi}")),
+            (None, Some(url)) => Some(url.clone()),
+            (None, None) => None,
+        }
+    }
+}
+
 /// A citation of one section of a [`Source`] by an entry.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct SourceRef {
