@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::*;
+use common::discord::*;
 use discord_standin::{payload, Recorded, APPLICATION_ID, BOT_USER_ID, GUILD_ID};
 use medfaq::reply::Body;
 use serde_json::{json, Value};
@@ -521,12 +521,14 @@ async fn reload_by_a_moderator_reports_a_good_edit() {
         format!("{}\n\nEdited by the test.\n", text.trim_end()),
     )
     .unwrap();
-    let new = text.replace(
-        "question = \"Can I take magnesium after back surgery?\"",
-        "question = \"Zebra test entry: can a zebra take magnesium?\"",
-    );
-    assert_ne!(new, text, "precondition: the entry's question line");
-    std::fs::write(entries.join("zebra-test.md"), new).unwrap();
+    std::fs::write(
+        entries.join("zebra-test.md"),
+        "+++\nquestion = \"Zebra test entry: can a zebra take magnesium?\"\n\
+         alternates = [\"do zebras need magnesium supplements\"]\ntopic = \"basics\"\n\
+         sources = [{ source = \"back-surgery-guide\", section = \"Quick Summary\" }]\n+++\n\
+         A test answer about zebras.\n",
+    )
+    .unwrap();
     std::fs::remove_file(entries.join("oxide.md")).unwrap();
 
     let (id, token) = h.slash_reload(&moderator(102));

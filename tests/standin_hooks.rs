@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::*;
+use common::discord::*;
 use discord_standin::Fault;
 
 const KNOWN: &str = "Can I take magnesium after back surgery?";
