@@ -244,10 +244,11 @@ pub async fn run(
                 setup_bot
                     .bot_id
                     .store(ready.user.id.get(), Ordering::Release);
-                commands::register(ctx, framework, &setup_bot).await;
+                // Watch first: once the commands are registered, every edit is seen.
                 if setup_bot.config.faq.watch {
                     reload::watch(setup_bot.clone(), ctx.http.clone());
                 }
+                commands::register(ctx, framework, &setup_bot).await;
                 Ok(setup_bot)
             })
         })
