@@ -720,3 +720,53 @@ async fn medfaq_serve_runs_from_a_config_file_and_stops_cleanly_on_sigterm() {
         .unwrap();
     assert_safe_payloads(&standin.recorded());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_vague_question_gets_suggestion_buttons_that_reveal_the_answer() {
+    use medfaq::matcher::Decision;
+    let h = Harness::start(|_| {}).await;
+    let k = h.knowledge();
+    let vague = [
+        "which magnesium is best",
+        "tell me about magnesium for pain",
+        "iv magnesium",
+        "what about the pills",
+        "is it safe?",
+    ];
+    let (question, ids) = vague
+        .iter()
+        .find_map(|q| match k.ask(q).outcome.decision {
+            Decision::Suggest(s) if !s.is_empty() => {
+                Some((*q, s.into_iter().map(|m| m.id).collect::<Vec<_>>()))
+            }
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("precondition: one of {vague:?} gets suggestions"));
+    let msg = h.say(QUESTION_CHANNEL, 131, question);
+    let r = h.reply_to(&msg).await;
+    let e = embed(&r);
+    assert_eq!(e["title"], "Did you mean…?", "{e:#}");
+    assert!(e
+        .pointer("/footer/text")
+        .unwrap()
+        .as_str()
+        .unwrap()
+        .contains(DISCLAIMER_PART));
+    let shown: Vec<String> = buttons(&r)
+        .into_iter()
+        .map(|(_, custom_id)| custom_id)
+        .collect();
+    let wanted: Vec<String> = ids.iter().map(|id| format!("medfaq:show:{id}")).collect();
+    assert_eq!(shown, wanted);
+    // pressing the first reveals that entry, only to the presser
+    let carrier = h.standin.message_of(&r, QUESTION_CHANNEL);
+    let (press, _) = h.interact(|id, tok| {
+        payload::button(id, QUESTION_CHANNEL, &member(132), tok, &shown[0], &carrier)
+    });
+    let revealed = h.callback(press).await;
+    let body = revealed.body.clone().unwrap();
+    assert_eq!(body["data"]["flags"].as_u64().unwrap() & 64, 64, "{body:#}");
+    let entry = k.faq.entry(&ids[0]).unwrap();
+    assert_eq!(embed(&revealed)["title"], json!(entry.question));
+    h.stop().await;
+}
