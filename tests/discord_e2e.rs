@@ -770,3 +770,34 @@ async fn a_vague_question_gets_suggestion_buttons_that_reveal_the_answer() {
     assert_eq!(embed(&revealed)["title"], json!(entry.question));
     h.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_command_whose_reply_fails_is_answered_with_an_apology() {
+    let h = Harness::start(|_| {}).await;
+    let mark = h.standin.mark();
+    // nothing else calls REST while idle, so the fault hits the reply's callback
+    h.standin.fail_next(1, discord_standin::Fault::ServerError);
+    let (id, _) = h.slash_ask(&member(141), KNOWN);
+    let prefix = format!("/interactions/{id}/");
+    let apology = h
+        .standin
+        .wait_for_request_since(
+            mark,
+            |r| r.path.contains(&prefix) && r.status == 204 && r.text().contains("Sorry"),
+            WAIT,
+        )
+        .await
+        .unwrap();
+    let body = apology.body.clone().unwrap();
+    assert_eq!(body["data"]["flags"].as_u64().unwrap() & 64, 64, "{body:#}");
+    let first = &h.standin.recorded()[mark];
+    assert!(
+        first.path.contains(&prefix) && first.status == 500,
+        "{first:?}"
+    );
+    // and the bot carries on
+    let (id, _) = h.slash_ask(&member(142), KNOWN);
+    let r = h.callback(id).await;
+    assert_answer(&r, &h, KNOWN);
+    h.stop().await;
+}
