@@ -273,6 +273,12 @@ impl RawConfig {
                 ));
             }
         }
+        if m.max_suggestions > 5 {
+            problems.push(format!(
+                "[matcher] max_suggestions must be at most 5 (one row of Discord buttons; got {})",
+                m.max_suggestions
+            ));
+        }
         if m.max_query_chars == 0 {
             problems.push("[matcher] max_query_chars must be at least 1".to_string());
         }

@@ -801,3 +801,55 @@ async fn a_command_whose_reply_fails_is_answered_with_an_apology() {
     assert_answer(&r, &h, KNOWN);
     h.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deleted_faq_folder_keeps_the_old_faq_and_a_recreated_one_is_watched_again() {
+    let h = Harness::start(|c| {
+        c.faq.watch = true;
+        c.faq.debounce = std::time::Duration::from_millis(100);
+    })
+    .await;
+    let log = format!("/channels/{LOG_CHANNEL}/messages");
+    let saved = tempfile::tempdir().unwrap();
+    let backup = saved.path().join("faq");
+    std::fs::rename(&h.faq_dir, &backup).unwrap();
+    h.standin
+        .wait_for_request(
+            |r| r.path.ends_with(&log) && r.text().contains("NOT reloaded"),
+            WAIT,
+        )
+        .await
+        .unwrap();
+    let msg = h.say(QUESTION_CHANNEL, 151, KNOWN);
+    let e = embed(&h.reply_to(&msg).await);
+    assert_eq!(e["title"], json!(KNOWN), "the old FAQ still answers: {e:#}");
+    // the folder comes back, with an edit
+    let path = backup.join("entries").join(format!("{KNOWN_ID}.md"));
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, format!("{}\n\nBack again.\n", text.trim_end())).unwrap();
+    std::fs::rename(&backup, &h.faq_dir).unwrap();
+    let r = h
+        .standin
+        .wait_for_request(
+            |r| r.path.ends_with(&log) && r.text().contains(&format!("Edited (1): `{KNOWN_ID}`")),
+            WAIT,
+        )
+        .await
+        .unwrap();
+    assert!(r.text().contains("automatic reload"), "{}", r.text());
+    // later edits inside the re-created folder are seen too
+    let text = std::fs::read_to_string(h.faq_dir.join("entries").join("oxide.md")).unwrap();
+    std::fs::write(
+        h.faq_dir.join("entries").join("oxide.md"),
+        format!("{}\n\nSeen.\n", text.trim_end()),
+    )
+    .unwrap();
+    h.standin
+        .wait_for_request(
+            |r| r.path.ends_with(&log) && r.text().contains("Edited (1): `oxide`"),
+            WAIT,
+        )
+        .await
+        .unwrap();
+    h.stop().await;
+}

@@ -117,8 +117,11 @@ impl Bot {
 }
 
 /// Starts watching the FAQ folder: a debounced change triggers a reload; the outcome goes
-/// to the log and the log channel.
+/// to the log and the log channel. The folder's parent is watched too (not recursively),
+/// so a folder that is deleted and created again is picked up and watched anew.
 pub(crate) fn watch(bot: Arc<Bot>, http: Arc<serenity::Http>) {
+    let dir = bot.config.faq.dir.clone();
+    let dir = dir.canonicalize().unwrap_or(dir);
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let debouncer = notify_debouncer_mini::new_debouncer(
         bot.config.faq.debounce,
@@ -133,21 +136,27 @@ pub(crate) fn watch(bot: Arc<Bot>, http: Arc<serenity::Http>) {
             return;
         }
     };
-    if let Err(e) = debouncer
-        .watcher()
-        .watch(&bot.config.faq.dir, RecursiveMode::Recursive)
-    {
-        tracing::error!(error = %e, dir = %bot.config.faq.dir.display(), "cannot watch the FAQ folder; use /faq reload");
+    if let Err(e) = debouncer.watcher().watch(&dir, RecursiveMode::Recursive) {
+        tracing::error!(error = %e, dir = %dir.display(), "cannot watch the FAQ folder; use /faq reload");
         return;
     }
-    tracing::info!(dir = %bot.config.faq.dir.display(), "watching the FAQ folder");
+    if let Some(parent) = dir.parent() {
+        if let Err(e) = debouncer
+            .watcher()
+            .watch(parent, RecursiveMode::NonRecursive)
+        {
+            tracing::warn!(error = %e, parent = %parent.display(), "cannot watch the FAQ folder's parent; a re-created folder needs /faq reload");
+        }
+    }
+    tracing::info!(dir = %dir.display(), "watching the FAQ folder");
     let task_bot = bot.clone();
     let task = tokio::spawn(async move {
-        let _debouncer = debouncer; // dropped (stops watching) when the task ends
+        let mut debouncer = debouncer; // dropped (stops watching) when the task ends
+        let mut armed = true;
         let bot = task_bot;
         while let Some(events) = rx.recv().await {
             match events {
-                Ok(events) if events.is_empty() => continue,
+                Ok(events) if !events.iter().any(|e| e.path.starts_with(&dir)) => continue,
                 Ok(events) => {
                     tracing::debug!(changes = events.len(), "FAQ folder changed");
                 }
@@ -155,6 +164,15 @@ pub(crate) fn watch(bot: Arc<Bot>, http: Arc<serenity::Http>) {
                     tracing::warn!(error = %e, "FAQ folder watch error");
                     continue;
                 }
+            }
+            // A deleted folder's watch is gone; watch it again once it is back.
+            if !dir.is_dir() {
+                armed = false;
+            } else if !armed {
+                armed = debouncer
+                    .watcher()
+                    .watch(&dir, RecursiveMode::Recursive)
+                    .is_ok();
             }
             let _busy = bot.busy();
             let outcome = bot.reload().await;
