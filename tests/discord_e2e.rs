@@ -145,7 +145,9 @@ async fn messages_from_bots_and_from_itself_are_ignored() {
     let from_bot = payload::message(id1, QUESTION_CHANNEL, &other_bot, KNOWN, &[]);
     h.standin.send_message(from_bot);
     let id2 = h.standin.next_id();
-    let from_self = payload::message(id2, QUESTION_CHANNEL, &payload::bot_user(), KNOWN, &[]);
+    // its own user, even without the bot flag: recognized by id
+    let me = payload::user(BOT_USER_ID, discord_standin::BOT_NAME, false);
+    let from_self = payload::message(id2, QUESTION_CHANNEL, &me, KNOWN, &[]);
     h.standin.send_message(from_self);
     // A member's question afterwards is answered: the events before it were processed.
     let sentinel = h.say(QUESTION_CHANNEL_2, 12, KNOWN);
@@ -852,4 +854,17 @@ async fn a_deleted_faq_folder_keeps_the_old_faq_and_a_recreated_one_is_watched_a
         .await
         .unwrap();
     h.stop().await;
+}
+
+#[test]
+fn medfaq_serve_without_a_token_says_how_to_give_one() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_medfaq"))
+        .args(["serve", "--config"])
+        .arg(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config.example.toml"))
+        .env_remove("DISCORD_TOKEN")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("DISCORD_TOKEN"), "{stderr}");
 }
