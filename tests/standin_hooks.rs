@@ -83,3 +83,34 @@ async fn failed_rest_calls_are_survived_without_a_duplicate_reply() {
     }
     h.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn missing_heartbeat_acks_make_the_bot_reconnect() {
+    let options = discord_standin::Options {
+        heartbeat_interval: std::time::Duration::from_millis(300),
+    };
+    let h = Harness::start_with(options, |_| {}).await;
+    h.standin
+        .wait_until(WAIT, "two heartbeats", |_, g| {
+            (g.heartbeats >= 2).then_some(())
+        })
+        .await
+        .unwrap();
+    h.standin.set_heartbeat_ack(false);
+    h.standin
+        .wait_until(WAIT, "a reconnect", |_, g| {
+            (g.connections >= 2).then_some(())
+        })
+        .await
+        .unwrap();
+    h.standin.set_heartbeat_ack(true);
+    h.standin
+        .wait_until(WAIT, "a live session", |_, g| {
+            (g.connected && g.resumed + g.identifies >= 2).then_some(())
+        })
+        .await
+        .unwrap();
+    let msg = h.say(QUESTION_CHANNEL, 206, KNOWN);
+    h.reply_to(&msg).await;
+    h.stop().await;
+}

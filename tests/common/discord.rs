@@ -75,8 +75,16 @@ impl Harness {
     /// Starts the stand-in and the bot on a copy of `faq/`, and waits until the bot is
     /// connected and its commands are registered.
     pub async fn start(tweak: impl FnOnce(&mut Config)) -> Harness {
+        Harness::start_with(discord_standin::Options::default(), tweak).await
+    }
+
+    /// [`Harness::start`] with stand-in options (e.g. a short heartbeat interval).
+    pub async fn start_with(
+        options: discord_standin::Options,
+        tweak: impl FnOnce(&mut Config),
+    ) -> Harness {
         init_logs();
-        let standin = StandIn::start().await;
+        let standin = StandIn::start_with(options).await;
         let tmp = tempfile::tempdir().unwrap();
         let faq_dir = tmp.path().join("faq");
         copy_dir(&bundled_faq(), &faq_dir);
