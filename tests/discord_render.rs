@@ -142,3 +142,56 @@ fn diff_names_added_removed_and_edited_entries() {
     assert!(d.other.is_empty());
     assert!(FaqDiff::between(&old, &old).is_empty());
 }
+
+/// Outgoing builders are created only in `src/discord/respond.rs`, which sets allowed
+/// mentions to none on each; a new call site elsewhere would bypass that.
+#[test]
+fn outgoing_builders_are_only_made_in_respond_rs() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/discord");
+    let banned = [
+        "CreateMessage::new",
+        "CreateMessage::default",
+        "CreateInteractionResponseMessage::new",
+        "CreateInteractionResponseMessage::default",
+        "CreateInteractionResponseFollowup::new",
+        "CreateInteractionResponseFollowup::default",
+        "CreateReply::new",
+        "CreateReply::default",
+        "EditMessage::new",
+        "EditInteractionResponse::new",
+    ];
+    let mut checked = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "rs") {
+            continue;
+        }
+        checked += 1;
+        let text = std::fs::read_to_string(&path).unwrap();
+        let is_respond = path.file_name().unwrap() == "respond.rs";
+        for b in banned {
+            let uses = text.matches(b).count();
+            if is_respond {
+                continue;
+            }
+            assert_eq!(
+                uses,
+                0,
+                "{} builds `{b}` directly; use discord::respond",
+                path.display()
+            );
+        }
+        if is_respond {
+            assert_eq!(
+                text.matches(".allowed_mentions(no_mentions())").count(),
+                4,
+                "every builder in respond.rs sets allowed mentions to none"
+            );
+        }
+    }
+    assert!(
+        checked >= 5,
+        "found only {checked} files in {}",
+        dir.display()
+    );
+}
