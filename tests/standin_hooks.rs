@@ -114,3 +114,28 @@ async fn missing_heartbeat_acks_make_the_bot_reconnect() {
     h.reply_to(&msg).await;
     h.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_finishes_a_reply_in_flight() {
+    let mut h = Harness::start(|_| {}).await;
+    let started = h.standin.rest_started();
+    // the reply's REST call will take a while to be answered
+    h.standin
+        .fail_next(1, Fault::Slow(std::time::Duration::from_millis(1500)));
+    let msg = h.say(QUESTION_CHANNEL, 207, KNOWN);
+    h.standin
+        .wait_rest_started(started + 1, WAIT)
+        .await
+        .unwrap();
+    // `run` returns only after the reply in flight was delivered
+    h.wait_stopped().await;
+    let id = msg["id"].as_str().unwrap();
+    let delivered = h
+        .standin
+        .recorded()
+        .into_iter()
+        .find(|r| replies_to(r, id))
+        .expect("the reply in flight was finished before run returned");
+    assert_eq!(delivered.status, 200);
+    h.stop().await;
+}

@@ -210,18 +210,29 @@ impl Harness {
         })
     }
 
-    /// Shuts the bot down and checks that it stopped cleanly; then checks every recorded
-    /// payload for allowed mentions and the token.
-    pub async fn stop(mut self) {
+    /// Asks the bot to shut down now (see [`Harness::stop`] for the checks).
+    pub fn signal_shutdown(&mut self) {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
-        let bot = self.bot.take().unwrap();
-        let result = tokio::time::timeout(WAIT, bot)
-            .await
-            .expect("the bot did not stop within the wait")
-            .expect("the bot task panicked");
-        assert!(result.is_ok(), "the bot stopped with an error: {result:?}");
+    }
+
+    /// Shuts the bot down and waits until `run` returned; asserts it returned `Ok`.
+    pub async fn wait_stopped(&mut self) {
+        self.signal_shutdown();
+        if let Some(bot) = self.bot.take() {
+            let result = tokio::time::timeout(WAIT, bot)
+                .await
+                .expect("the bot did not stop within the wait")
+                .expect("the bot task panicked");
+            assert!(result.is_ok(), "the bot stopped with an error: {result:?}");
+        }
+    }
+
+    /// Shuts the bot down and checks that it stopped cleanly; then checks every recorded
+    /// payload for allowed mentions and the token.
+    pub async fn stop(mut self) {
+        self.wait_stopped().await;
         assert_safe_payloads(&self.standin.recorded());
     }
 }

@@ -210,6 +210,8 @@ struct Inner {
     heartbeat_ack: bool,
     next_id: u64,
     sessions_made: usize,
+    /// REST calls that arrived (recorded ones plus those still being answered).
+    rest_started: usize,
     /// Interaction token -> channel id, for follow-up message objects.
     interaction_channels: std::collections::HashMap<String, u64>,
 }
@@ -281,6 +283,7 @@ impl StandIn {
                 next_id: 800_000_000_000_000_000,
                 sessions_made: 0,
                 interaction_channels: Default::default(),
+                rest_started: 0,
             }),
             version: watch::channel(0).0,
         });
@@ -390,6 +393,38 @@ impl StandIn {
             reqs.iter().skip(mark).find(|r| pred(r)).cloned()
         })
         .await
+    }
+
+    /// REST calls that arrived so far, including any still being answered (a `Slow` fault
+    /// holds a call between arrival and its record).
+    pub fn rest_started(&self) -> usize {
+        self.shared.with(|i| i.rest_started)
+    }
+
+    /// Waits until at least `n` REST calls have arrived (see [`Self::rest_started`]).
+    pub async fn wait_rest_started(&self, n: usize, timeout: Duration) -> Result<(), Timeout> {
+        let mut rx = self.shared.version.subscribe();
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            if self
+                .shared
+                .inner
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .rest_started
+                >= n
+            {
+                return Ok(());
+            }
+            if !matches!(
+                tokio::time::timeout_at(deadline, rx.changed()).await,
+                Ok(Ok(()))
+            ) {
+                return Err(Timeout(format!(
+                    "timed out after {timeout:?} waiting for {n} REST calls"
+                )));
+            }
+        }
     }
 
     /// Waits until a session is identified and READY was sent on an open connection.
@@ -642,7 +677,10 @@ async fn rest(
                 .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&body).into_owned())),
         )
     };
-    let fault = shared.with(|i| i.faults.pop_front());
+    let fault = shared.with(|i| {
+        i.rest_started += 1;
+        i.faults.pop_front()
+    });
     let (status, response) = match fault {
         Some(Fault::RateLimited {
             retry_after,
