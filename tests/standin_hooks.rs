@@ -64,7 +64,13 @@ async fn failed_rest_calls_are_survived_without_a_duplicate_reply() {
         .await
         .unwrap();
     // the bot is still up and answering
-    let ok = h.say(QUESTION_CHANNEL, 205, OTHER);
+    // (another channel and user: the failed replies' cooldowns are released only once
+    // their errors come back, which may be after this message arrives)
+    let ok = h.say(
+        OTHER_CHANNEL,
+        205,
+        &format!("<@{}> {OTHER}", discord_standin::BOT_USER_ID),
+    );
     h.reply_to(&ok).await;
     let recorded = h.standin.recorded();
     for m in [&lost, &limited] {

@@ -688,6 +688,7 @@ async fn rest(
         }) => {
             let body = json!({
                 "message": "You are being rate limited.",
+                "code": 0,
                 "retry_after": retry_after,
                 "global": global,
             });
