@@ -92,7 +92,9 @@ for label, key, fmt, ratio in rows:
         line += f" {fmt.format(bm[key])} |"
     print(line)
 print(f"\nmedfaq latencies are each query's median of 3 single-threaded passes (first pass alone: "
-      f"p99 {m['p99_single_pass_us']:.0f} us); the baseline's are one pass. Load average during "
+      f"p99 {m['p99_single_pass_us']:.0f} us); the baseline's are one pass. In thread CPU time "
+      f"(no preemption) medfaq's p50 is {m['p50_cpu_us']:.1f} us and p99 {m['p99_cpu_us']:.1f} us "
+      f"at 16k, p99 {small['p99_cpu_us']:.1f} us on the bundled FAQ. Load average during "
       f"the medfaq run: {m['loadavg_before']:.2f} -> {m['loadavg_after']:.2f} on {cores} cores.")
 print(f"medfaq extras: mean {m['mean_us']:.1f} us, max {m['max_us']:.0f} us, mrr@5 {m['mrr_at_5']:.4f}, "
       f"answered outright {m['answered']:.1%} (of those right: {m['acc_at_1_answered']:.4f}); "
@@ -106,11 +108,13 @@ print("| --- | ---: | --- |")
 targets = [
     ("16k: index build < 2 s", f"{m['build_ms']:.0f} ms", m["build_ms"] < 2000),
     ("16k: p99 per query < 1 ms", f"{m['p99_us']:.0f} us", m["p99_us"] < 1000),
+    ("16k: p99 per query < 1 ms, thread CPU time", f"{m['p99_cpu_us']:.0f} us", m["p99_cpu_us"] < 1000),
     ("16k: peak memory < 300 MB", f"{m['peak_rss_mb']:.0f} MB", m["peak_rss_mb"] < 300),
     ("16k: top-1 accuracy >= 0.80 (noisy queries)", f"{m['acc_at_1']:.4f}", m["acc_at_1"] >= 0.80),
     ("p50 >= 50x faster than rapidfuzz", f"{rf['p50_us'] / m['p50_us']:.0f}x", rf["p50_us"] / m["p50_us"] >= 50),
     ("top-1 accuracy above rapidfuzz", f"{m['acc_at_1']:.4f} vs {rf['acc_at_1']:.4f}", m["acc_at_1"] > rf["acc_at_1"]),
     (f"bundled FAQ ({small['entries']} entries): p99 < 100 us", f"{small['p99_us']:.1f} us", small["p99_us"] < 100),
+    (f"bundled FAQ: p99 < 100 us, thread CPU time", f"{small['p99_cpu_us']:.1f} us", small["p99_cpu_us"] < 100),
 ]
 for name, got, ok in targets:
     print(f"| {name} | {got} | {mark(ok)} |")
