@@ -9,6 +9,7 @@
 //! | [`matcher`]   | normalize, synonyms, index, scoring, decision (answer/suggest/none)   | no   |
 //! | [`reply`]     | `Reply`: notice + answer + sources + disclaimer, text renderer        | no   |
 //! | [`knowledge`] | `Knowledge`: a loaded `Faq` with its built `Index`, the unit swapped on reload | load only |
+//! | [`eval`]      | scoring a labelled question set: accuracy, wrong answers, abstention, alerts | no   |
 //! | [`config`]    | raw TOML -> validated `Config`; the token from the environment         | yes  |
 //! | [`discord`]   | serenity/poise adapter: commands, triggers, reload, cooldowns          | yes  |
 //! | [`cli`]       | `medfaq ask | match | check | list | eval | serve | bench`             | yes  |
@@ -19,6 +20,7 @@
 pub mod cli;
 pub mod config;
 pub mod discord;
+pub mod eval;
 pub mod faq;
 pub mod knowledge;
 pub mod matcher;

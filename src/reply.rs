@@ -6,7 +6,7 @@
 //! so no reply can leave without it.
 
 use crate::faq::{Disclaimer, Entry, Faq};
-use crate::matcher::Outcome;
+use crate::matcher::{Decision, Outcome};
 use crate::safety::Alert;
 
 /// A resolved citation, ready to show.
@@ -47,17 +47,118 @@ pub struct Reply {
     disclaimer: Disclaimer,
 }
 
+/// Related entries shown under an answer at most.
+const MAX_RELATED: usize = 3;
+
+/// What the no-match reply says.
+pub const NO_MATCH_TEXT: &str = "I don't have an answer for that in the FAQ. Try rephrasing, \
+use `/faq list` to browse the entries, or ask a moderator or your care team.";
+
+impl Citation {
+    /// Resolves an entry's citation against the FAQ's sources (the loader guarantees the
+    /// source exists; an unknown id still renders, with the id as title).
+    pub fn resolve(faq: &Faq, source: &str, section: &str) -> Citation {
+        let src = faq.sources.get(source);
+        let link = src.and_then(|s| {
+            s.doi
+                .as_ref()
+                .map(|d| {
+                    let d = d.trim();
+                    if d.starts_with("http") {
+                        d.to_string()
+                    } else {
+                        format!("https://doi.org/{d}")
+                    }
+                })
+                .or_else(|| s.url.clone())
+        });
+        Citation {
+            title: src.map_or_else(|| source.to_string(), |s| s.title.clone()),
+            section: section.to_string(),
+            link,
+        }
+    }
+}
+
+impl EntryRef {
+    fn of(entry: &Entry) -> EntryRef {
+        EntryRef {
+            id: entry.id.clone(),
+            question: entry.question.clone(),
+        }
+    }
+}
+
 impl Reply {
     /// The reply to a matched message.
     pub fn from_outcome(faq: &Faq, outcome: &Outcome, alert: Option<Alert>) -> Reply {
-        let _ = (faq, outcome, alert);
-        todo!("matcher helper")
+        let entry_at = |i: usize| faq.entries.get(i);
+        let body = match &outcome.decision {
+            Decision::Answer(m) => match entry_at(m.entry) {
+                Some(entry) => {
+                    let related = outcome
+                        .candidates
+                        .iter()
+                        .filter(|c| c.entry != m.entry && c.score >= RELATED_MIN_SCORE)
+                        .filter_map(|c| entry_at(c.entry))
+                        .take(MAX_RELATED)
+                        .map(EntryRef::of)
+                        .collect();
+                    Reply::answer_body(faq, entry, related)
+                }
+                None => Body::NoMatch,
+            },
+            Decision::Suggest(ms) => {
+                let refs: Vec<EntryRef> = ms
+                    .iter()
+                    .filter_map(|m| entry_at(m.entry))
+                    .map(EntryRef::of)
+                    .collect();
+                if refs.is_empty() {
+                    Body::NoMatch
+                } else {
+                    Body::Suggestions(refs)
+                }
+            }
+            Decision::None => Body::NoMatch,
+        };
+        Reply {
+            notice: alert.map(|a| (a, faq.safety.notice(a).to_string())),
+            body,
+            disclaimer: faq.disclaimer.clone(),
+        }
     }
 
     /// The reply showing one entry (used by `/faq show` and suggestion buttons).
     pub fn for_entry(faq: &Faq, entry: &Entry) -> Reply {
-        let _ = (faq, entry);
-        todo!("matcher helper")
+        Reply {
+            notice: None,
+            body: Reply::answer_body(faq, entry, Vec::new()),
+            disclaimer: faq.disclaimer.clone(),
+        }
+    }
+
+    /// Adds (or replaces) the urgent-help notice for `alert`, e.g. to keep the notice of
+    /// the message a suggestion button belongs to.
+    pub fn with_alert(mut self, faq: &Faq, alert: Option<Alert>) -> Reply {
+        if let Some(a) = alert {
+            self.notice = Some((a, faq.safety.notice(a).to_string()));
+        }
+        self
+    }
+
+    fn answer_body(faq: &Faq, entry: &Entry, related: Vec<EntryRef>) -> Body {
+        Body::Answer {
+            id: entry.id.clone(),
+            question: entry.question.clone(),
+            answer: entry.answer.clone(),
+            sources: entry
+                .sources
+                .iter()
+                .map(|s| Citation::resolve(faq, &s.source, &s.section))
+                .collect(),
+            related,
+        }
     }
 
     pub fn notice(&self) -> Option<&str> {
@@ -73,8 +174,178 @@ impl Reply {
         self.disclaimer.as_str()
     }
 
-    /// Plain text, as the CLI prints it.
+    /// Plain text, as the CLI prints it: notice, body, sources, disclaimer.
     pub fn render_text(&self) -> String {
-        todo!("matcher helper")
+        let mut out = String::new();
+        if let Some(n) = self.notice() {
+            out.push_str(n);
+            out.push_str("\n\n");
+        }
+        match &self.body {
+            Body::Answer {
+                id,
+                question,
+                answer,
+                sources,
+                related,
+            } => {
+                out.push_str(&format!("{question}  [{id}]\n\n{answer}\n"));
+                if !sources.is_empty() {
+                    out.push_str("\nSources:\n");
+                    for c in sources {
+                        out.push_str(&format!("- {}, \"{}\"", c.title, c.section));
+                        if let Some(link) = &c.link {
+                            out.push_str(&format!(" <{link}>"));
+                        }
+                        out.push('\n');
+                    }
+                }
+                if !related.is_empty() {
+                    out.push_str("\nRelated:\n");
+                    for r in related {
+                        out.push_str(&format!("- {} [{}]\n", r.question, r.id));
+                    }
+                }
+            }
+            Body::Suggestions(refs) => {
+                out.push_str("I'm not sure which FAQ entry you mean. Did you mean:\n");
+                for r in refs {
+                    out.push_str(&format!("- {} [{}]\n", r.question, r.id));
+                }
+            }
+            Body::NoMatch => {
+                out.push_str(NO_MATCH_TEXT);
+                out.push('\n');
+            }
+        }
+        out.push('\n');
+        out.push_str(self.disclaimer());
+        out.push('\n');
+        out
+    }
+}
+
+/// Candidates at least this good are listed as related under an answer.
+const RELATED_MIN_SCORE: f32 = 0.35;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::matcher::{Explanation, Index, Match, MatchOptions};
+
+    fn faq() -> Faq {
+        crate::matcher::tests::faq()
+    }
+
+    fn outcome(faq: &Faq, decision: &str) -> Outcome {
+        let m = |id: &str, score: f32| Match {
+            entry: faq.entries.iter().position(|e| e.id == id).unwrap(),
+            id: id.into(),
+            score,
+            explanation: Explanation::default(),
+        };
+        let candidates = vec![
+            m("glycinate", 0.9),
+            m("forms-compared", 0.5),
+            m("kidney-problems", 0.1),
+        ];
+        let decision = match decision {
+            "answer" => Decision::Answer(candidates[0].clone()),
+            "suggest" => Decision::Suggest(candidates[..2].to_vec()),
+            _ => Decision::None,
+        };
+        Outcome {
+            decision,
+            candidates,
+        }
+    }
+
+    #[test]
+    fn every_reply_carries_the_disclaimer() {
+        let f = faq();
+        for d in ["answer", "suggest", "none"] {
+            for alert in [None, Some(Alert::Emergency), Some(Alert::Crisis)] {
+                let r = Reply::from_outcome(&f, &outcome(&f, d), alert);
+                assert_eq!(r.disclaimer(), "Not medical advice.");
+                let text = r.render_text();
+                assert!(
+                    text.trim_end().ends_with("Not medical advice."),
+                    "{d} {alert:?}:\n{text}"
+                );
+            }
+        }
+        let r = Reply::for_entry(&f, &f.entries[0]);
+        assert!(r.render_text().contains("Not medical advice."));
+    }
+
+    #[test]
+    fn the_notice_comes_first_whatever_the_body() {
+        let f = faq();
+        for d in ["answer", "suggest", "none"] {
+            let r = Reply::from_outcome(&f, &outcome(&f, d), Some(Alert::Emergency));
+            assert_eq!(r.alert(), Some(Alert::Emergency));
+            let notice = f.safety.notice(Alert::Emergency);
+            assert!(r.render_text().starts_with(notice), "{d}");
+        }
+        let r = Reply::for_entry(&f, &f.entries[0]).with_alert(&f, Some(Alert::Crisis));
+        assert!(r.render_text().contains("988"));
+    }
+
+    #[test]
+    fn answers_cite_sources_with_doi_links_and_list_related() {
+        let f = faq();
+        let r = Reply::from_outcome(&f, &outcome(&f, "answer"), None);
+        let Body::Answer {
+            id,
+            sources,
+            related,
+            ..
+        } = r.body()
+        else {
+            panic!("expected an answer: {:?}", r.body());
+        };
+        assert_eq!(id, "glycinate");
+        assert_eq!(sources[0].title, "A Guide");
+        assert_eq!(sources[0].section, "Summary");
+        assert_eq!(
+            sources[0].link.as_deref(),
+            Some("https://doi.org/10.5812/aapm.112348")
+        );
+        assert_eq!(
+            related.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(),
+            ["forms-compared"]
+        );
+        let text = r.render_text();
+        assert!(
+            text.contains("Sources:\n- A Guide, \"Summary\" <https://doi.org/10.5812/aapm.112348>"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn suggestions_and_no_match_render() {
+        let f = faq();
+        let s = Reply::from_outcome(&f, &outcome(&f, "suggest"), None).render_text();
+        assert!(
+            s.contains("Did you mean") && s.contains("[forms-compared]"),
+            "{s}"
+        );
+        let n = Reply::from_outcome(&f, &outcome(&f, "none"), None).render_text();
+        assert!(
+            n.starts_with("I don't have an answer for that in the FAQ"),
+            "{n}"
+        );
+    }
+
+    #[test]
+    fn knowledge_ask_end_to_end_on_a_literal_faq() {
+        let k = crate::knowledge::Knowledge::new(faq(), MatchOptions::default());
+        let a = k.ask("I can't breathe after my mag drip");
+        assert_eq!(a.alert, Some(Alert::Emergency));
+        assert!(a
+            .reply
+            .render_text()
+            .starts_with(k.faq.safety.notice(Alert::Emergency)));
+        let _ = Index::build(&k.faq, MatchOptions::default());
     }
 }

@@ -1,7 +1,38 @@
 //! `medfaq ask`, `medfaq match` and `medfaq eval`.
 
-use std::path::Path;
+use std::io::{BufRead, Write};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+
+use anyhow::Context;
+
+use crate::knowledge::Knowledge;
+use crate::matcher::{Decision, MatchOptions};
+
+/// The `[matcher]` table of a config file; other tables are ignored here (the full
+/// config is validated by `medfaq serve`).
+#[derive(Debug, Default, serde::Deserialize)]
+struct MatcherSection {
+    #[serde(default)]
+    matcher: MatchOptions,
+}
+
+/// Matcher options from `config` (its `[matcher]` table), or the defaults.
+pub fn matcher_options(config: Option<&Path>) -> anyhow::Result<MatchOptions> {
+    let Some(path) = config else {
+        return Ok(MatchOptions::default());
+    };
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("reading config {}", path.display()))?;
+    let section: MatcherSection = toml::from_str(&text)
+        .with_context(|| format!("reading the [matcher] table of {}", path.display()))?;
+    Ok(section.matcher)
+}
+
+fn knowledge(faq: &Path, config: Option<&Path>) -> anyhow::Result<Knowledge> {
+    let options = matcher_options(config)?;
+    Knowledge::load(faq, options).with_context(|| format!("loading the FAQ in {}", faq.display()))
+}
 
 pub fn ask(
     question: &str,
@@ -9,13 +40,155 @@ pub fn ask(
     faq: &Path,
     config: Option<&Path>,
 ) -> anyhow::Result<ExitCode> {
-    let _ = (question, explain, faq, config);
-    anyhow::bail!("`medfaq ask` is not implemented yet")
+    let k = knowledge(faq, config)?;
+    let answered = k.ask(question);
+    let mut out = answered.reply.render_text();
+    if explain {
+        out.push_str(&explanation(&k, question, &answered));
+    }
+    print!("{out}");
+    Ok(ExitCode::SUCCESS)
+}
+
+fn explanation(k: &Knowledge, question: &str, answered: &crate::knowledge::Answered) -> String {
+    use std::fmt::Write as _;
+    let q = k.index.explain_query(question);
+    let o = k.index.options();
+    let mut s = String::from("\n--- explain ---\n");
+    let _ = writeln!(s, "words: {}", q.words.join(" "));
+    let _ = writeln!(
+        s,
+        "safety: {}",
+        answered
+            .alert
+            .map_or("no alert".to_string(), |a| format!("{a:?}"))
+    );
+    let _ = writeln!(s, "terms:");
+    for t in &q.terms {
+        let mut line = format!("  {:<28} weight {:>5.2}", t.terms.join(" | "), t.weight);
+        if t.from != t.terms.join(" | ") {
+            let _ = write!(line, "  from \"{}\"", t.from);
+        }
+        if let Some(c) = &t.synonym {
+            let _ = write!(line, "  synonym of \"{c}\"");
+        }
+        if t.corrected.is_some() {
+            line.push_str("  (typo corrected)");
+        }
+        if !t.known {
+            line.push_str("  (not in the FAQ: counts against every entry)");
+        }
+        let _ = writeln!(s, "{line}");
+    }
+    let _ = writeln!(
+        s,
+        "thresholds: answer >= {:.2} with a lead >= {:.2} (or >= {:.2} with a lead >= {:.2}); suggest >= {:.2} (at most {})",
+        o.answer_threshold,
+        o.answer_margin,
+        o.low_answer_threshold,
+        o.wide_margin,
+        o.suggest_threshold,
+        o.max_suggestions
+    );
+    let _ = writeln!(s, "decision: {}", decision_name(&answered.outcome.decision));
+    let _ = writeln!(s, "candidates:");
+    for m in &answered.outcome.candidates {
+        let e = &m.explanation;
+        let _ = writeln!(
+            s,
+            "  {:.3} {:<26} coverage {:.2}  entry coverage {:.2}  similarity {:.2}  best \"{}\"",
+            m.score, m.id, e.coverage, e.entry_coverage, e.similarity, e.best_text
+        );
+        for t in &e.terms {
+            let field = t
+                .field
+                .map_or("-".to_string(), |f| format!("{f:?}").to_lowercase());
+            let _ = writeln!(
+                s,
+                "        {:<24} {:<9} {:.2}/{:.2}",
+                t.term, field, t.contribution, t.weight
+            );
+        }
+    }
+    s
+}
+
+fn decision_name(d: &Decision) -> &'static str {
+    match d {
+        Decision::Answer(_) => "answer",
+        Decision::Suggest(_) => "suggest",
+        Decision::None => "none",
+    }
+}
+
+/// One `medfaq match` line.
+#[derive(serde::Serialize)]
+struct MatchLine<'a> {
+    query: &'a str,
+    decision: &'static str,
+    id: Option<&'a str>,
+    score: f32,
+    candidates: Vec<Candidate<'a>>,
+    emergency: bool,
+}
+
+#[derive(serde::Serialize)]
+struct Candidate<'a> {
+    id: &'a str,
+    score: f32,
+}
+
+fn round(x: f32) -> f32 {
+    (x * 1000.0).round() / 1000.0
 }
 
 pub fn match_lines(faq: &Path, config: Option<&Path>) -> anyhow::Result<ExitCode> {
-    let _ = (faq, config);
-    anyhow::bail!("`medfaq match` is not implemented yet")
+    let k = knowledge(faq, config)?;
+    let stdin = std::io::stdin();
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    for line in stdin.lock().lines() {
+        let line = line.context("reading stdin")?;
+        let a = k.ask(&line);
+        let decision = &a.outcome.decision;
+        let (id, score) = match decision {
+            Decision::Answer(m) => (Some(m.id.as_str()), m.score),
+            _ => (None, a.outcome.candidates.first().map_or(0.0, |m| m.score)),
+        };
+        let row = MatchLine {
+            query: &line,
+            decision: decision_name(decision),
+            id,
+            score: round(score),
+            candidates: a
+                .outcome
+                .candidates
+                .iter()
+                .take(5)
+                .map(|m| Candidate {
+                    id: &m.id,
+                    score: round(m.score),
+                })
+                .collect(),
+            emergency: a.alert.is_some(),
+        };
+        serde_json::to_writer(&mut out, &row)?;
+        out.write_all(b"\n")?;
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The labelled set used when none is given: `../shared/eval/dev.jsonl` when present,
+/// else the copy in `tests/data/`.
+pub fn default_eval_file() -> PathBuf {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let shared = root.join("../shared/eval/dev.jsonl");
+    if shared.is_file() {
+        shared
+    } else {
+        root.join("tests/data/dev.jsonl")
+    }
 }
 
 pub fn eval(
@@ -24,6 +197,40 @@ pub fn eval(
     config: Option<&Path>,
     verbose: bool,
 ) -> anyhow::Result<ExitCode> {
-    let _ = (file, faq, config, verbose);
-    anyhow::bail!("`medfaq eval` is not implemented yet")
+    let k = knowledge(faq, config)?;
+    let path = file.map_or_else(default_eval_file, Path::to_path_buf);
+    let text =
+        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    let rows =
+        crate::eval::parse_jsonl(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    let (metrics, misses) = crate::eval::evaluate(&k, &rows);
+    if verbose {
+        for m in &misses {
+            let cands: Vec<String> = m
+                .candidates
+                .iter()
+                .map(|(id, s)| format!("{id} {s:.3}"))
+                .collect();
+            println!(
+                "MISS {:?}\n     expected {:?} emergency {}; got {} alerted {}; candidates {}",
+                m.query,
+                m.expected,
+                m.emergency,
+                m.decision,
+                m.alerted,
+                cands.join(", ")
+            );
+        }
+    }
+    println!("{} ({} rows)", path.display(), rows.len());
+    print!("{}", metrics.render());
+    let below = metrics.below_floors();
+    if below.is_empty() {
+        println!("all floors met");
+    } else {
+        for b in &below {
+            println!("below floor: {b}");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
