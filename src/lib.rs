@@ -8,6 +8,7 @@
 //! | [`safety`]    | emergency and crisis detection, moderator-editable patterns           | no   |
 //! | [`matcher`]   | normalize, synonyms, index, scoring, decision (answer/suggest/none)   | no   |
 //! | [`reply`]     | `Reply`: notice + answer + sources + disclaimer, text renderer        | no   |
+//! | [`corpus`]    | public Q&A corpora (JSONL `id`/`question`/`answer`) as a `Faq`, for benchmarks | load only |
 //! | [`knowledge`] | `Knowledge`: a loaded `Faq` with its built `Index`, the unit swapped on reload | load only |
 //! | [`eval`]      | scoring a labelled question set: accuracy, wrong answers, abstention, alerts | no   |
 //! | [`config`]    | raw TOML -> validated `Config`; the token from the environment         | yes  |
@@ -19,6 +20,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod corpus;
 pub mod discord;
 pub mod eval;
 pub mod faq;

@@ -205,6 +205,13 @@ mod tests {
             "my chest is really tight",
             "took 30 mag pills",
             "worst headache i've ever had, came on suddenly",
+            // carers reporting on someone with them
+            "my mom passed out after taking magnesium",
+            "my wife took a whole bottle of mag pills",
+            "my son swallowed a bunch of my magnesium pills",
+            "my dad just collapsed",
+            "my friend overdosed on magnesium",
+            "my dad can't breathe after his infusion",
         ] {
             assert_eq!(r.check(m), Some(Alert::Emergency), "{m}");
         }
@@ -250,6 +257,8 @@ mod tests {
             "does magnesium affect bladder control",
             "took 2 mag pills this morning",
             "can magnesium help with seizures",
+            "what happens if someone takes too much magnesium",
+            "can you pass out from an iv",
             "",
         ] {
             assert_eq!(r.check(m), None, "{m}");

@@ -90,14 +90,20 @@ pub enum Command {
     /// Benchmark the matcher on a large corpus; last line is one JSON object.
     Bench {
         /// Corpus JSONL: id, question, answer.
+        #[arg(long, required_unless_present = "faq", conflicts_with = "faq")]
+        corpus: Option<PathBuf>,
+        /// Benchmark a FAQ folder (e.g. the bundled `faq/`) instead of a corpus.
         #[arg(long)]
-        corpus: PathBuf,
-        /// Queries JSONL: query, expected_ids.
+        faq: Option<PathBuf>,
+        /// Queries JSONL: query, expected_ids (or `expected`, as in dev.jsonl).
         #[arg(long)]
         queries: PathBuf,
         /// Use at most this many queries.
         #[arg(long)]
         limit: Option<usize>,
+        /// Also print the N slowest queries and the first N misses.
+        #[arg(long, default_value_t = 0)]
+        show: usize,
     },
 }
 
@@ -156,8 +162,13 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Serve { config } => serve::serve(config.as_deref()),
         Command::Bench {
             corpus,
+            faq,
             queries,
             limit,
-        } => bench::bench(&corpus, &queries, limit),
+            show,
+        } => match (corpus, faq) {
+            (Some(corpus), _) => bench::bench(&corpus, &queries, limit, show),
+            (None, faq) => bench::bench_faq(&faq_or_default(faq), &queries, limit, show),
+        },
     }
 }

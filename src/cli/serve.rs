@@ -3,7 +3,57 @@
 use std::path::Path;
 use std::process::ExitCode;
 
+use anyhow::Context as _;
+
+use crate::config::{Config, Token};
+
+/// Loads the config (default: `config.toml` when present, else built-in defaults), reads
+/// the token from `DISCORD_TOKEN`, and runs the bot until SIGINT or SIGTERM.
 pub fn serve(config: Option<&Path>) -> anyhow::Result<ExitCode> {
-    let _ = config;
-    anyhow::bail!("`medfaq serve` is not implemented yet")
+    let config = match config {
+        Some(path) => Config::load(path)?,
+        None if Path::new("config.toml").is_file() => Config::load(Path::new("config.toml"))?,
+        None => Config {
+            faq: crate::config::FaqConfig {
+                dir: super::default_faq_dir(),
+                ..Default::default()
+            },
+            ..Default::default()
+        },
+    };
+    let token = Token::from_env()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(crate::discord::run(config, token, shutdown_signal()))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Completes on SIGINT (Ctrl-C) or, on Unix, SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::warn!(error = %e, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => tracing::info!("SIGINT received"),
+        _ = term => tracing::info!("SIGTERM received"),
+    }
 }

@@ -1,4 +1,5 @@
 //! Helpers shared by the integration tests (one submodule per area).
 #![allow(dead_code)]
 
+pub mod discord;
 pub mod faq;

@@ -1,0 +1,214 @@
+//! Chat messages (mentions and question channels) and button presses.
+//!
+//! Each event is handled in its own task, so a panic is contained: it is logged and the
+//! member gets a short apology; the bot keeps running.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use poise::serenity_prelude as serenity;
+
+use super::render::{self, ButtonAction};
+use super::{respond, trigger, Bot, Error};
+use crate::matcher::{Decision, Explanation, Match, Outcome};
+use crate::reply::Reply;
+use crate::safety::Alert;
+
+/// poise's event hook: everything that is not a slash/context command.
+pub(crate) async fn on_event(
+    fw: poise::FrameworkContext<'_, Arc<Bot>, Error>,
+    event: &serenity::FullEvent,
+) -> Result<(), Error> {
+    let bot = fw.user_data.clone();
+    let ctx = fw.serenity_context.clone();
+    match event {
+        serenity::FullEvent::Message { new_message } => {
+            let msg = new_message.clone();
+            if !in_scope(&bot, &msg) {
+                return Ok(());
+            }
+            let _busy = bot.busy();
+            let task = tokio::spawn(on_message(ctx.clone(), bot.clone(), msg.clone()));
+            match task.await {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => {
+                    tracing::error!(channel = %msg.channel_id, message = %msg.id, error = %e, "answering a message failed");
+                }
+                Err(e) => {
+                    tracing::error!(channel = %msg.channel_id, message = %msg.id, error = %e, "answering a message panicked");
+                    let apology = respond::message()
+                        .content(render::APOLOGY)
+                        .reference_message(&msg);
+                    if let Err(e) = msg.channel_id.send_message(&ctx.http, apology).await {
+                        tracing::warn!(error = %e, "could not send the apology");
+                    }
+                }
+            }
+        }
+        serenity::FullEvent::InteractionCreate {
+            interaction: serenity::Interaction::Component(press),
+        } => {
+            let press = press.clone();
+            let _busy = bot.busy();
+            let task = tokio::spawn(on_button(ctx.clone(), bot.clone(), press.clone()));
+            let failed = match task.await {
+                Ok(Ok(())) => false,
+                Ok(Err(e)) => {
+                    tracing::error!(custom_id = %press.data.custom_id, error = %e, "button failed");
+                    true
+                }
+                Err(e) => {
+                    tracing::error!(custom_id = %press.data.custom_id, error = %e, "button panicked");
+                    true
+                }
+            };
+            if failed {
+                let apology = respond::followup().content(render::APOLOGY).ephemeral(true);
+                if press.create_followup(&ctx.http, apology).await.is_err() {
+                    let response = serenity::CreateInteractionResponse::Message(
+                        respond::interaction_message()
+                            .content(render::APOLOGY)
+                            .ephemeral(true),
+                    );
+                    let _ = press.create_response(&ctx.http, response).await;
+                }
+            }
+        }
+        serenity::FullEvent::Ready { data_about_bot } => {
+            tracing::info!(user = %data_about_bot.user.name, guilds = data_about_bot.guilds.len(), "connected (READY)");
+        }
+        serenity::FullEvent::Resume { .. } => tracing::info!("gateway session resumed"),
+        serenity::FullEvent::ShardStageUpdate { event } => {
+            tracing::info!(shard = %event.shard_id, old = ?event.old, new = ?event.new, "shard stage");
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Whether a message is for the bot at all: not from a bot (or itself), and the bot is
+/// mentioned or it is a question channel.
+fn in_scope(bot: &Bot, msg: &serenity::Message) -> bool {
+    if msg.author.bot || msg.webhook_id.is_some() {
+        return false;
+    }
+    let Some(me) = bot.bot_id() else {
+        return false;
+    };
+    if msg.author.id.get() == me {
+        return false;
+    }
+    mentions_me(msg, me)
+        || bot
+            .config
+            .discord
+            .question_channels
+            .contains(&msg.channel_id.get())
+}
+
+fn mentions_me(msg: &serenity::Message, me: u64) -> bool {
+    msg.mentions.iter().any(|u| u.id.get() == me) || trigger::mentions(&msg.content, me)
+}
+
+async fn on_message(
+    ctx: serenity::Context,
+    bot: Arc<Bot>,
+    msg: serenity::Message,
+) -> Result<(), Error> {
+    let me = bot.bot_id().unwrap_or(0);
+    let mentioned = mentions_me(&msg, me);
+    let text = trigger::strip_mention(&msg.content, me);
+    let (user, channel, now) = (msg.author.id.get(), msg.channel_id.get(), Instant::now());
+    let Some(reply) = bot.plan_chat(&text, mentioned, user, channel, now) else {
+        return Ok(());
+    };
+    let embed = render::reply_embed(&reply);
+    let buttons = render::suggestion_buttons(&reply);
+    let mut out = respond::message()
+        .embed(respond::embed(&embed))
+        .reference_message(&msg);
+    if !buttons.is_empty() {
+        out = out.components(respond::rows(&buttons, serenity::ButtonStyle::Secondary));
+    }
+    if let Err(e) = msg.channel_id.send_message(&ctx.http, out).await {
+        // Not retried: Discord may have posted it anyway, and a duplicate is worse. The
+        // cooldown is released so the member's next message is answered.
+        bot.unplan_chat(user, channel, &reply, now);
+        return Err(e.into());
+    }
+    tracing::info!(channel = %msg.channel_id, message = %msg.id, alert = ?reply.alert(), "answered a chat message");
+    Ok(())
+}
+
+/// The reply showing entry `id`, keeping the urgent notice of the original reply.
+fn entry_reply(bot: &Bot, id: &str, alert: Option<Alert>) -> Option<Reply> {
+    let k = bot.knowledge.load();
+    let position = k.faq.entries.iter().position(|e| e.id == id)?;
+    let entry = &k.faq.entries[position];
+    Some(match alert {
+        None => Reply::for_entry(&k.faq, entry),
+        Some(alert) => {
+            let m = Match {
+                entry: position,
+                id: entry.id.clone(),
+                score: 1.0,
+                explanation: Explanation::default(),
+            };
+            let outcome = Outcome {
+                decision: Decision::Answer(m.clone()),
+                candidates: vec![m],
+            };
+            Reply::from_outcome(&k.faq, &outcome, Some(alert))
+        }
+    })
+}
+
+const GONE: &str = "That entry is no longer in the FAQ. Try `/faq list`.";
+
+async fn on_button(
+    ctx: serenity::Context,
+    bot: Arc<Bot>,
+    press: serenity::ComponentInteraction,
+) -> Result<(), Error> {
+    let Some(action) = ButtonAction::parse(&press.data.custom_id) else {
+        tracing::debug!(custom_id = %press.data.custom_id, "unknown button");
+        return Ok(());
+    };
+    let response = match action {
+        ButtonAction::Show { id } => match entry_reply(&bot, &id, None) {
+            Some(reply) => {
+                let embed = render::reply_embed(&reply);
+                let mut m = respond::interaction_message()
+                    .embed(respond::embed(&embed))
+                    .ephemeral(true);
+                if let Some(share) = render::share_button(&reply) {
+                    m = m.components(respond::rows(&[share], serenity::ButtonStyle::Primary));
+                }
+                serenity::CreateInteractionResponse::Message(m)
+            }
+            None => serenity::CreateInteractionResponse::Message(
+                respond::interaction_message().content(GONE).ephemeral(true),
+            ),
+        },
+        ButtonAction::Share { id, alert } => match entry_reply(&bot, &id, alert) {
+            Some(reply) => {
+                let embed = render::reply_embed(&reply);
+                tracing::info!(entry = %id, user = %press.user.id, "answer posted in channel");
+                serenity::CreateInteractionResponse::Message(
+                    respond::interaction_message().embed(respond::embed(&embed)),
+                )
+            }
+            None => serenity::CreateInteractionResponse::Message(
+                respond::interaction_message().content(GONE).ephemeral(true),
+            ),
+        },
+        ButtonAction::List { page, topic } => {
+            let (embed, rows) = super::commands::list_page(&bot, topic.as_deref(), page);
+            serenity::CreateInteractionResponse::UpdateMessage(
+                respond::interaction_message().embed(embed).components(rows),
+            )
+        }
+    };
+    press.create_response(&ctx.http, response).await?;
+    Ok(())
+}

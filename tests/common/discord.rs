@@ -1,0 +1,342 @@
+//! Discord helpers for the end-to-end tests: the real medfaq bot (`medfaq::discord::run`)
+//! against the loopback Discord stand-in, on a temporary copy of the bundled `faq/`.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use discord_standin::payload::{self, MANAGE_GUILD};
+use discord_standin::{Recorded, StandIn, GUILD_ID};
+use medfaq::config::{Config, Token};
+use medfaq::knowledge::Knowledge;
+use serde_json::{json, Value};
+
+/// Generous upper bound for one wait on a loaded 2-core CI machine. Waits end as soon as
+/// their condition holds; this only bounds a failure.
+pub const WAIT: Duration = Duration::from_secs(30);
+
+pub const QUESTION_CHANNEL: u64 = 900_000_000_000_000_001;
+pub const QUESTION_CHANNEL_2: u64 = 900_000_000_000_000_002;
+pub const OTHER_CHANNEL: u64 = 900_000_000_000_000_003;
+pub const LOG_CHANNEL: u64 = 900_000_000_000_000_004;
+pub const MOD_ROLE: u64 = 900_000_000_000_000_010;
+/// The token given to the bot; tests check it never shows up in payloads.
+pub const TOKEN: &str = "standin-canary-token-0123456789";
+
+/// A running bot plus its stand-in and FAQ copy.
+pub struct Harness {
+    pub standin: StandIn,
+    pub faq_dir: PathBuf,
+    _tmp: tempfile::TempDir,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    bot: Option<tokio::task::JoinHandle<Result<(), medfaq::discord::DiscordError>>>,
+}
+
+/// Logs to the test output when `RUST_LOG` is set.
+pub fn init_logs() {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_test_writer()
+        .try_init();
+}
+
+/// The bundled FAQ folder.
+pub fn bundled_faq() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("faq")
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// The test config: stand-in REST base, guild registration, two question channels, a
+/// moderator role and a log channel; no folder watching unless `tweak` turns it on.
+pub fn test_config(standin: &StandIn, faq_dir: &Path) -> Config {
+    let mut config = Config::default();
+    config.discord.api_base = Some(standin.base_url());
+    config.discord.guild_id = Some(GUILD_ID);
+    config.discord.question_channels = vec![QUESTION_CHANNEL, QUESTION_CHANNEL_2];
+    config.discord.moderator_roles = vec![MOD_ROLE];
+    config.discord.log_channel = Some(LOG_CHANNEL);
+    config.faq.dir = faq_dir.to_path_buf();
+    config.faq.watch = false;
+    config
+}
+
+impl Harness {
+    /// Starts the stand-in and the bot on a copy of `faq/`, and waits until the bot is
+    /// connected and its commands are registered.
+    pub async fn start(tweak: impl FnOnce(&mut Config)) -> Harness {
+        Harness::start_with(discord_standin::Options::default(), tweak).await
+    }
+
+    /// [`Harness::start`] with stand-in options (e.g. a short heartbeat interval).
+    pub async fn start_with(
+        options: discord_standin::Options,
+        tweak: impl FnOnce(&mut Config),
+    ) -> Harness {
+        init_logs();
+        let standin = StandIn::start_with(options).await;
+        let tmp = tempfile::tempdir().unwrap();
+        let faq_dir = tmp.path().join("faq");
+        copy_dir(&bundled_faq(), &faq_dir);
+        let mut config = test_config(&standin, &faq_dir);
+        tweak(&mut config);
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let bot = tokio::spawn(medfaq::discord::run(
+            config,
+            Token::new(TOKEN),
+            async move {
+                let _ = rx.await;
+            },
+        ));
+        let harness = Harness {
+            standin,
+            faq_dir,
+            _tmp: tmp,
+            shutdown: Some(tx),
+            bot: Some(bot),
+        };
+        harness
+            .standin
+            .wait_ready(WAIT)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        harness
+            .standin
+            .wait_for_request(|r| r.method == "PUT" && r.path.ends_with("/commands"), WAIT)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        harness
+    }
+
+    /// The FAQ as the test's own copy loads it (to know what the bot should answer).
+    pub fn knowledge(&self) -> Knowledge {
+        Knowledge::load(&self.faq_dir, Default::default()).expect("the FAQ copy loads")
+    }
+
+    /// Sends a chat message from a member; returns the message object.
+    pub fn say(&self, channel: u64, user: u64, content: &str) -> Value {
+        let id = self.standin.next_id();
+        let author = payload::user(user, &format!("member{}", user % 1000), false);
+        let mentions: Vec<Value> =
+            if content.contains(&format!("<@{}>", discord_standin::BOT_USER_ID)) {
+                vec![payload::bot_user()]
+            } else {
+                vec![]
+            };
+        let msg = payload::message(id, channel, &author, content, &mentions);
+        self.standin.send_message(msg.clone());
+        msg
+    }
+
+    /// Waits for the bot's channel reply to message `msg`.
+    pub async fn reply_to(&self, msg: &Value) -> Recorded {
+        let id = msg["id"].as_str().unwrap().to_string();
+        self.standin
+            .wait_for_request(move |r| replies_to(r, &id), WAIT)
+            .await
+            .unwrap_or_else(|e| panic!("no reply to message {}: {e}", msg["content"]))
+    }
+
+    /// Sends an interaction; returns (interaction id, token).
+    pub fn interact(&self, make: impl FnOnce(u64, &str) -> Value) -> (u64, String) {
+        let id = self.standin.next_id();
+        let token = format!("interaction-token-{id}");
+        self.standin.send_interaction(make(id, &token));
+        (id, token)
+    }
+
+    /// Waits for the callback of interaction `id`.
+    pub async fn callback(&self, id: u64) -> Recorded {
+        let prefix = format!("/interactions/{id}/");
+        self.standin
+            .wait_for_request(
+                move |r| r.is_interaction_callback() && r.path.contains(&prefix),
+                WAIT,
+            )
+            .await
+            .unwrap_or_else(|e| panic!("no callback for interaction {id}: {e}"))
+    }
+
+    /// Waits for a follow-up on interaction `token` whose text contains `needle`.
+    pub async fn followup_containing(&self, token: &str, needle: &str) -> Recorded {
+        let part = format!("/{token}");
+        let wanted = needle.to_string();
+        self.standin
+            .wait_for_request(
+                move |r| r.is_followup() && r.path.contains(&part) && r.text().contains(&wanted),
+                WAIT,
+            )
+            .await
+            .unwrap_or_else(|e| panic!("no follow-up containing {needle:?}: {e}"))
+    }
+
+    /// `/faq ask question:` from `member`.
+    pub fn slash_ask(&self, member: &Value, question: &str) -> (u64, String) {
+        self.interact(|id, tok| {
+            payload::slash_command(
+                id,
+                OTHER_CHANNEL,
+                member,
+                tok,
+                "faq",
+                Some("ask"),
+                vec![payload::option("question", json!(question))],
+            )
+        })
+    }
+
+    /// `/faq reload` from `member`.
+    pub fn slash_reload(&self, member: &Value) -> (u64, String) {
+        self.interact(|id, tok| {
+            payload::slash_command(
+                id,
+                OTHER_CHANNEL,
+                member,
+                tok,
+                "faq",
+                Some("reload"),
+                vec![],
+            )
+        })
+    }
+
+    /// Asks the bot to shut down now (see [`Harness::stop`] for the checks).
+    pub fn signal_shutdown(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+
+    /// Shuts the bot down and waits until `run` returned; asserts it returned `Ok`.
+    pub async fn wait_stopped(&mut self) {
+        self.signal_shutdown();
+        if let Some(bot) = self.bot.take() {
+            let result = tokio::time::timeout(WAIT, bot)
+                .await
+                .expect("the bot did not stop within the wait")
+                .expect("the bot task panicked");
+            assert!(result.is_ok(), "the bot stopped with an error: {result:?}");
+        }
+    }
+
+    /// Shuts the bot down and checks that it stopped cleanly; then checks every recorded
+    /// payload for allowed mentions and the token.
+    pub async fn stop(mut self) {
+        self.wait_stopped().await;
+        assert_safe_payloads(&self.standin.recorded());
+    }
+}
+
+impl Drop for Harness {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// Whether `r` is a channel message replying to message `id`.
+pub fn replies_to(r: &Recorded, id: &str) -> bool {
+    r.is_channel_message()
+        && r.body
+            .as_ref()
+            .and_then(|b| b.pointer("/message_reference/message_id"))
+            .is_some_and(|m| {
+                m.as_str() == Some(id) || m.as_u64().map(|n| n.to_string()).as_deref() == Some(id)
+            })
+}
+
+/// Every payload that puts content in a channel sets allowed mentions to none, and no
+/// payload carries the token.
+pub fn assert_safe_payloads(recorded: &[Recorded]) {
+    let mut checked = 0;
+    for r in recorded {
+        if let Some(body) = &r.body {
+            assert!(
+                !body.to_string().contains(TOKEN),
+                "the token leaked into {} {}",
+                r.method,
+                r.path
+            );
+        }
+        if !r.sends_content() {
+            continue;
+        }
+        checked += 1;
+        let m = r.message_body().unwrap();
+        let am = m
+            .get("allowed_mentions")
+            .unwrap_or_else(|| panic!("no allowed_mentions in {} {}: {m:#}", r.method, r.path));
+        assert_eq!(
+            am.get("parse"),
+            Some(&json!([])),
+            "{} {}: {am}",
+            r.method,
+            r.path
+        );
+        for key in ["users", "roles"] {
+            let list = am.get(key);
+            assert!(
+                list.is_none() || list == Some(&json!([])),
+                "{} {}: {am}",
+                r.method,
+                r.path
+            );
+        }
+        assert_ne!(am.get("replied_user"), Some(&json!(true)), "{am}");
+    }
+    let _ = checked;
+}
+
+/// A member with no special permissions.
+pub fn member(user: u64) -> Value {
+    discord_standin::member(user, "member", &[], 0)
+}
+
+/// A moderator by role.
+pub fn moderator(user: u64) -> Value {
+    discord_standin::member(user, "moderator", &[MOD_ROLE], 0)
+}
+
+/// A member with the Manage Server permission.
+pub fn manager(user: u64) -> Value {
+    discord_standin::member(user, "manager", &[], MANAGE_GUILD)
+}
+
+/// The first embed of a message body.
+pub fn embed(r: &Recorded) -> Value {
+    r.message_body()
+        .and_then(|m| m.pointer("/embeds/0"))
+        .cloned()
+        .unwrap_or_else(|| panic!("no embed in {} {}: {:?}", r.method, r.path, r.body))
+}
+
+/// Button `(label, custom_id)` pairs of a message body.
+pub fn buttons(r: &Recorded) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    if let Some(rows) = r
+        .message_body()
+        .and_then(|m| m.get("components"))
+        .and_then(Value::as_array)
+    {
+        for row in rows {
+            for c in row["components"].as_array().into_iter().flatten() {
+                out.push((
+                    c["label"].as_str().unwrap_or("").to_string(),
+                    c["custom_id"].as_str().unwrap_or("").to_string(),
+                ));
+            }
+        }
+    }
+    out
+}

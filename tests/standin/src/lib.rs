@@ -1,0 +1,826 @@
+//! `discord-standin`: a loopback stand-in for Discord's REST API v10 and gateway, enough
+//! to run a real serenity 0.12 client unmodified in tests. See README.md.
+//!
+//! One [`StandIn`] serves HTTP and the WebSocket gateway on `127.0.0.1:0`. Point the bot's
+//! REST base URL at [`StandIn::base_url`]; `GET /api/v10/gateway` answers with the
+//! gateway URL of the same server. Tests inject gateway events ([`StandIn::dispatch`] and
+//! the helpers in [`payload`]), read every REST call the bot made ([`StandIn::recorded`],
+//! [`StandIn::wait_for_request`]), and inject faults ([`StandIn::close_gateway`],
+//! [`StandIn::invalid_session`], [`StandIn::set_heartbeat_ack`], [`StandIn::fail_next`]).
+
+pub mod payload;
+
+use std::collections::VecDeque;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::extract::State;
+use axum::http::{Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde_json::{json, Value};
+use tokio::sync::{mpsc, watch};
+
+/// The bot's user id in READY (and its application id: Discord uses the same number).
+pub const BOT_USER_ID: u64 = 700_000_000_000_000_001;
+/// The application id.
+pub const APPLICATION_ID: u64 = BOT_USER_ID;
+/// The guild everything happens in.
+pub const GUILD_ID: u64 = 700_000_000_000_000_100;
+/// The bot's user name.
+pub const BOT_NAME: &str = "medfaq";
+
+/// One REST call the bot made.
+#[derive(Debug, Clone)]
+pub struct Recorded {
+    /// Position in the record, from 0.
+    pub index: usize,
+    pub method: String,
+    /// Path without the query, e.g. `/api/v10/channels/1/messages`.
+    pub path: String,
+    pub query: Option<String>,
+    /// JSON body, when there was one (a non-JSON body is kept as a JSON string).
+    pub body: Option<Value>,
+    /// Status the stand-in answered with.
+    pub status: u16,
+}
+
+impl Recorded {
+    /// `method` matches and the path ends with `suffix`.
+    pub fn is(&self, method: &str, suffix: &str) -> bool {
+        self.method == method && self.path.ends_with(suffix)
+    }
+
+    /// A message create (`POST /channels/{id}/messages`).
+    pub fn is_channel_message(&self) -> bool {
+        self.method == "POST"
+            && self.path.contains("/channels/")
+            && self.path.ends_with("/messages")
+    }
+
+    /// An interaction callback (`POST /interactions/{id}/{token}/callback`).
+    pub fn is_interaction_callback(&self) -> bool {
+        self.method == "POST"
+            && self.path.contains("/interactions/")
+            && self.path.ends_with("/callback")
+    }
+
+    /// A webhook (interaction follow-up) create or edit.
+    pub fn is_followup(&self) -> bool {
+        (self.method == "POST" || self.method == "PATCH") && self.path.contains("/webhooks/")
+    }
+
+    /// The part of the body that is a message: `data` of an interaction callback, or the
+    /// body itself.
+    pub fn message_body(&self) -> Option<&Value> {
+        let body = self.body.as_ref()?;
+        if self.is_interaction_callback() {
+            body.get("data")
+        } else {
+            Some(body)
+        }
+    }
+
+    /// Whether this call puts user-visible text in a channel (content or embeds).
+    pub fn sends_content(&self) -> bool {
+        let Some(m) = self.message_body() else {
+            return false;
+        };
+        if !(self.is_channel_message() || self.is_interaction_callback() || self.is_followup()) {
+            return false;
+        }
+        m.get("content")
+            .is_some_and(|c| c.as_str().is_some_and(|s| !s.is_empty()))
+            || m.get("embeds")
+                .is_some_and(|e| e.as_array().is_some_and(|a| !a.is_empty()))
+    }
+
+    /// All text of the message body (content, embed titles, descriptions, fields,
+    /// footers, button labels), joined with newlines; for `contains` assertions.
+    pub fn text(&self) -> String {
+        let mut out = Vec::new();
+        if let Some(m) = self.message_body() {
+            collect_text(m, &mut out);
+        }
+        out.join("\n")
+    }
+}
+
+fn collect_text(v: &Value, out: &mut Vec<String>) {
+    match v {
+        Value::String(s) => out.push(s.clone()),
+        Value::Array(a) => a.iter().for_each(|x| collect_text(x, out)),
+        Value::Object(o) => {
+            for (k, x) in o {
+                if matches!(k.as_str(), "url" | "custom_id" | "allowed_mentions" | "id") {
+                    continue;
+                }
+                collect_text(x, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A REST fault, applied to the next call(s) in order.
+#[derive(Debug, Clone)]
+pub enum Fault {
+    /// 429 with `retry_after` (seconds) in the body and the `Retry-After` header.
+    RateLimited { retry_after: f64, global: bool },
+    /// 500 Internal Server Error.
+    ServerError,
+    /// Answer normally, but only after this delay.
+    Slow(Duration),
+}
+
+/// Gateway bookkeeping, for waits and assertions. `Debug` leaves out the token.
+#[derive(Clone, Default)]
+pub struct GatewayStats {
+    /// WebSocket connections accepted.
+    pub connections: usize,
+    /// Whether a connection is open now.
+    pub connected: bool,
+    /// IDENTIFY (op 2) payloads received (each made a new session and got READY).
+    pub identifies: usize,
+    /// RESUME (op 6) payloads received.
+    pub resumes: usize,
+    /// Successful resumes (replayed and sent RESUMED).
+    pub resumed: usize,
+    /// Heartbeats (op 1) received.
+    pub heartbeats: usize,
+    /// Last IDENTIFY `d`, with its `token` replaced by `"<redacted>"`.
+    pub last_identify: Option<Value>,
+    /// The token of the last IDENTIFY or RESUME, as sent (e.g. `Bot abc...`).
+    pub last_token: Option<String>,
+    /// Close codes the stand-in sent.
+    pub closes_sent: Vec<u16>,
+}
+
+impl std::fmt::Debug for GatewayStats {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GatewayStats")
+            .field("connections", &self.connections)
+            .field("connected", &self.connected)
+            .field("identifies", &self.identifies)
+            .field("resumes", &self.resumes)
+            .field("resumed", &self.resumed)
+            .field("heartbeats", &self.heartbeats)
+            .field("closes_sent", &self.closes_sent)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Stand-in options.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Sent in HELLO.
+    pub heartbeat_interval: Duration,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            heartbeat_interval: Duration::from_millis(41_250),
+        }
+    }
+}
+
+enum Control {
+    Frame(Value),
+    Close(u16, String),
+}
+
+struct Session {
+    id: String,
+    seq: u64,
+    /// Every dispatch frame of this session, for replay on RESUME.
+    frames: Vec<Value>,
+}
+
+struct Inner {
+    requests: Vec<Recorded>,
+    faults: VecDeque<Fault>,
+    gateway: GatewayStats,
+    session: Option<Session>,
+    conn: Option<(usize, mpsc::UnboundedSender<Control>)>,
+    heartbeat_ack: bool,
+    next_id: u64,
+    sessions_made: usize,
+    /// REST calls that arrived (recorded ones plus those still being answered).
+    rest_started: usize,
+    /// Interaction token -> channel id, for follow-up message objects.
+    interaction_channels: std::collections::HashMap<String, u64>,
+}
+
+struct Shared {
+    base: String,
+    ws: String,
+    options: Options,
+    inner: Mutex<Inner>,
+    version: watch::Sender<u64>,
+}
+
+impl Shared {
+    fn with<T>(&self, f: impl FnOnce(&mut Inner) -> T) -> T {
+        let out = f(&mut self.inner.lock().unwrap_or_else(|p| p.into_inner()));
+        self.version.send_modify(|v| *v += 1);
+        out
+    }
+}
+
+/// A running stand-in. Dropping it stops the server.
+pub struct StandIn {
+    shared: Arc<Shared>,
+    addr: SocketAddr,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for StandIn {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+/// Waiting for a condition took longer than the timeout.
+#[derive(Debug, Clone)]
+pub struct Timeout(pub String);
+
+impl std::fmt::Display for Timeout {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Timeout {}
+
+impl StandIn {
+    /// Starts a stand-in with default options on `127.0.0.1:0`.
+    pub async fn start() -> StandIn {
+        StandIn::start_with(Options::default()).await
+    }
+
+    /// Starts a stand-in on `127.0.0.1:0`.
+    pub async fn start_with(options: Options) -> StandIn {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind 127.0.0.1:0");
+        let addr = listener.local_addr().expect("local addr");
+        let shared = Arc::new(Shared {
+            base: format!("http://{addr}"),
+            ws: format!("ws://{addr}/ws"),
+            options,
+            inner: Mutex::new(Inner {
+                requests: Vec::new(),
+                faults: VecDeque::new(),
+                gateway: GatewayStats::default(),
+                session: None,
+                conn: None,
+                heartbeat_ack: true,
+                next_id: 800_000_000_000_000_000,
+                sessions_made: 0,
+                interaction_channels: Default::default(),
+                rest_started: 0,
+            }),
+            version: watch::channel(0).0,
+        });
+        let app = Router::new()
+            .route("/ws", get(gateway))
+            .fallback(rest)
+            .with_state(shared.clone());
+        let server = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        StandIn {
+            shared,
+            addr,
+            server,
+        }
+    }
+
+    /// The REST base URL (`http://127.0.0.1:PORT`), for the bot's `api_base`.
+    pub fn base_url(&self) -> String {
+        self.shared.base.clone()
+    }
+
+    /// The gateway URL returned by `GET /api/v10/gateway`.
+    pub fn gateway_url(&self) -> String {
+        self.shared.ws.clone()
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// A fresh snowflake (message, interaction and user ids in tests).
+    pub fn next_id(&self) -> u64 {
+        self.shared.with(|i| {
+            i.next_id += 1;
+            i.next_id
+        })
+    }
+
+    /// Every REST call so far, in order.
+    pub fn recorded(&self) -> Vec<Recorded> {
+        self.shared.with(|i| i.requests.clone())
+    }
+
+    /// How many REST calls were recorded so far (a mark for [`Self::wait_for_request_since`]).
+    pub fn mark(&self) -> usize {
+        self.shared.with(|i| i.requests.len())
+    }
+
+    /// Gateway bookkeeping now.
+    pub fn gateway(&self) -> GatewayStats {
+        self.shared.with(|i| i.gateway.clone())
+    }
+
+    /// Waits until `f` returns `Some` (re-checked on every change of the stand-in's state).
+    pub async fn wait_until<T>(
+        &self,
+        timeout: Duration,
+        what: &str,
+        mut f: impl FnMut(&[Recorded], &GatewayStats) -> Option<T>,
+    ) -> Result<T, Timeout> {
+        let mut rx = self.shared.version.subscribe();
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            {
+                let inner = self.shared.inner.lock().unwrap_or_else(|p| p.into_inner());
+                if let Some(v) = f(&inner.requests, &inner.gateway) {
+                    return Ok(v);
+                }
+            }
+            match tokio::time::timeout_at(deadline, rx.changed()).await {
+                Ok(Ok(())) => continue,
+                _ => {
+                    let inner = self.shared.inner.lock().unwrap_or_else(|p| p.into_inner());
+                    let calls: Vec<String> = inner
+                        .requests
+                        .iter()
+                        .map(|r| format!("  #{} {} {} -> {}", r.index, r.method, r.path, r.status))
+                        .collect();
+                    return Err(Timeout(format!(
+                        "timed out after {timeout:?} waiting for {what}\ngateway: {:?}\nREST calls so far:\n{}",
+                        inner.gateway,
+                        calls.join("\n")
+                    )));
+                }
+            }
+        }
+    }
+
+    /// Waits for the first REST call (from the start) matching `pred`.
+    pub async fn wait_for_request(
+        &self,
+        pred: impl Fn(&Recorded) -> bool,
+        timeout: Duration,
+    ) -> Result<Recorded, Timeout> {
+        self.wait_for_request_since(0, pred, timeout).await
+    }
+
+    /// Waits for the first REST call at index `>= mark` matching `pred`.
+    pub async fn wait_for_request_since(
+        &self,
+        mark: usize,
+        pred: impl Fn(&Recorded) -> bool,
+        timeout: Duration,
+    ) -> Result<Recorded, Timeout> {
+        self.wait_until(timeout, "a matching REST call", |reqs, _| {
+            reqs.iter().skip(mark).find(|r| pred(r)).cloned()
+        })
+        .await
+    }
+
+    /// REST calls that arrived so far, including any still being answered (a `Slow` fault
+    /// holds a call between arrival and its record).
+    pub fn rest_started(&self) -> usize {
+        self.shared.with(|i| i.rest_started)
+    }
+
+    /// Waits until at least `n` REST calls have arrived (see [`Self::rest_started`]).
+    pub async fn wait_rest_started(&self, n: usize, timeout: Duration) -> Result<(), Timeout> {
+        let mut rx = self.shared.version.subscribe();
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            if self
+                .shared
+                .inner
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .rest_started
+                >= n
+            {
+                return Ok(());
+            }
+            if !matches!(
+                tokio::time::timeout_at(deadline, rx.changed()).await,
+                Ok(Ok(()))
+            ) {
+                return Err(Timeout(format!(
+                    "timed out after {timeout:?} waiting for {n} REST calls"
+                )));
+            }
+        }
+    }
+
+    /// Waits until a session is identified and READY was sent on an open connection.
+    pub async fn wait_ready(&self, timeout: Duration) -> Result<GatewayStats, Timeout> {
+        self.wait_until(timeout, "IDENTIFY and READY", |_, g| {
+            (g.connected && g.identifies > 0).then(|| g.clone())
+        })
+        .await
+    }
+
+    /// Sends a dispatch (op 0) event `t` with data `d` to the current session; returns its
+    /// sequence number. Kept for replay on RESUME. Panics without a session (call
+    /// [`Self::wait_ready`] first).
+    pub fn dispatch(&self, t: &str, d: Value) -> u64 {
+        self.shared.with(|i| {
+            if t == "INTERACTION_CREATE" {
+                if let (Some(token), Some(channel)) = (
+                    d.get("token").and_then(Value::as_str),
+                    d.get("channel_id")
+                        .and_then(Value::as_str)
+                        .and_then(|c| c.parse().ok()),
+                ) {
+                    i.interaction_channels.insert(token.to_string(), channel);
+                }
+            }
+            let session = i
+                .session
+                .as_mut()
+                .expect("no gateway session: wait_ready first");
+            session.seq += 1;
+            let frame = json!({ "op": 0, "t": t, "s": session.seq, "d": d });
+            session.frames.push(frame.clone());
+            let seq = session.seq;
+            if let Some((_, tx)) = &i.conn {
+                let _ = tx.send(Control::Frame(frame));
+            }
+            seq
+        })
+    }
+
+    /// Dispatches MESSAGE_CREATE for `message` (see [`payload::message`]).
+    pub fn send_message(&self, message: Value) -> u64 {
+        self.dispatch("MESSAGE_CREATE", message)
+    }
+
+    /// Dispatches INTERACTION_CREATE for `interaction` (see [`payload`]).
+    pub fn send_interaction(&self, interaction: Value) -> u64 {
+        self.dispatch("INTERACTION_CREATE", interaction)
+    }
+
+    /// Sends a raw frame (any opcode) on the current connection.
+    pub fn send_raw(&self, frame: Value) {
+        self.shared.with(|i| {
+            if let Some((_, tx)) = &i.conn {
+                let _ = tx.send(Control::Frame(frame));
+            }
+        });
+    }
+
+    /// Closes the gateway connection with `code` (4000 = resumable unknown error,
+    /// 4004 = authentication failed, 4009 = session timed out, ...).
+    pub fn close_gateway(&self, code: u16) {
+        self.shared.with(|i| {
+            if let Some((_, tx)) = &i.conn {
+                let _ = tx.send(Control::Close(code, format!("stand-in close {code}")));
+            }
+        });
+    }
+
+    /// Sends INVALID_SESSION (op 9). Not resumable also forgets the session.
+    pub fn invalid_session(&self, resumable: bool) {
+        self.shared.with(|i| {
+            if !resumable {
+                i.session = None;
+            }
+            if let Some((_, tx)) = &i.conn {
+                let _ = tx.send(Control::Frame(json!({ "op": 9, "d": resumable })));
+            }
+        });
+    }
+
+    /// Sends RECONNECT (op 7).
+    pub fn request_reconnect(&self) {
+        self.send_raw(json!({ "op": 7, "d": null }));
+    }
+
+    /// Whether heartbeats get HEARTBEAT_ACK (op 11). On by default.
+    pub fn set_heartbeat_ack(&self, on: bool) {
+        self.shared.with(|i| i.heartbeat_ack = on);
+    }
+
+    /// The next `n` REST calls get `fault`.
+    pub fn fail_next(&self, n: usize, fault: Fault) {
+        self.shared.with(|i| {
+            for _ in 0..n {
+                i.faults.push_back(fault.clone());
+            }
+        });
+    }
+
+    /// A message object for a message the bot sent in `rec` (channel message, callback or
+    /// follow-up), as Discord would return it; used to press the buttons it carries.
+    pub fn message_of(&self, rec: &Recorded, channel_id: u64) -> Value {
+        let id = self.next_id();
+        let body = rec.message_body().cloned().unwrap_or(json!({}));
+        payload::message_from_body(id, channel_id, &payload::bot_user(), &body)
+    }
+}
+
+/// `GET /ws`: the gateway.
+async fn gateway(ws: WebSocketUpgrade, State(shared): State<Arc<Shared>>) -> Response {
+    ws.on_upgrade(move |socket| connection(shared, socket))
+}
+
+async fn send(socket: &mut WebSocket, frame: &Value) -> bool {
+    socket
+        .send(Message::Text(frame.to_string().into()))
+        .await
+        .is_ok()
+}
+
+async fn connection(shared: Arc<Shared>, mut socket: WebSocket) {
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let conn_id = shared.with(|i| {
+        i.gateway.connections += 1;
+        i.gateway.connected = true;
+        let id = i.gateway.connections;
+        i.conn = Some((id, tx));
+        id
+    });
+    let hello = json!({
+        "op": 10,
+        "d": { "heartbeat_interval": shared.options.heartbeat_interval.as_millis() as u64 },
+    });
+    if send(&mut socket, &hello).await {
+        loop {
+            tokio::select! {
+                msg = socket.recv() => match msg {
+                    Some(Ok(Message::Text(text))) => {
+                        let Ok(frame) = serde_json::from_str::<Value>(text.as_str()) else { continue };
+                        for reply in on_frame(&shared, &frame) {
+                            if !send(&mut socket, &reply).await { break; }
+                        }
+                    }
+                    Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
+                    Some(Ok(_)) => {}
+                },
+                ctl = rx.recv() => match ctl {
+                    Some(Control::Frame(frame)) => {
+                        if !send(&mut socket, &frame).await { break; }
+                    }
+                    Some(Control::Close(code, reason)) => {
+                        shared.with(|i| i.gateway.closes_sent.push(code));
+                        let _ = socket
+                            .send(Message::Close(Some(CloseFrame { code, reason: reason.into() })))
+                            .await;
+                        break;
+                    }
+                    None => break,
+                },
+            }
+        }
+    }
+    shared.with(|i| {
+        if i.conn.as_ref().is_some_and(|(id, _)| *id == conn_id) {
+            i.conn = None;
+            i.gateway.connected = false;
+        }
+    });
+}
+
+/// Handles one frame from the bot; returns the frames to send back.
+fn on_frame(shared: &Shared, frame: &Value) -> Vec<Value> {
+    let op = frame.get("op").and_then(Value::as_u64).unwrap_or(u64::MAX);
+    let mut d = frame.get("d").cloned().unwrap_or(Value::Null);
+    let token = d.get("token").and_then(Value::as_str).map(str::to_string);
+    if token.is_some() {
+        d["token"] = json!("<redacted>");
+    }
+    shared.with(|i| match op {
+        1 => {
+            i.gateway.heartbeats += 1;
+            if i.heartbeat_ack {
+                vec![json!({ "op": 11 })]
+            } else {
+                vec![]
+            }
+        }
+        2 => {
+            i.gateway.identifies += 1;
+            i.gateway.last_token = token;
+            i.gateway.last_identify = Some(d);
+            i.sessions_made += 1;
+            let id = format!("standin-session-{}", i.sessions_made);
+            let ready = json!({
+                "op": 0, "t": "READY", "s": 1,
+                "d": payload::ready(&id, &shared.ws),
+            });
+            i.session = Some(Session {
+                id,
+                seq: 1,
+                frames: vec![ready.clone()],
+            });
+            vec![ready]
+        }
+        6 => {
+            i.gateway.resumes += 1;
+            i.gateway.last_token = token;
+            let wanted = d.get("session_id").and_then(Value::as_str).unwrap_or("");
+            let after = d.get("seq").and_then(Value::as_u64).unwrap_or(0);
+            match i.session.as_mut().filter(|s| s.id == wanted) {
+                Some(session) => {
+                    let mut out: Vec<Value> = session
+                        .frames
+                        .iter()
+                        .filter(|f| f["s"].as_u64().is_some_and(|s| s > after))
+                        .cloned()
+                        .collect();
+                    session.seq += 1;
+                    let resumed = json!({ "op": 0, "t": "RESUMED", "s": session.seq, "d": {} });
+                    session.frames.push(resumed.clone());
+                    out.push(resumed);
+                    i.gateway.resumed += 1;
+                    out
+                }
+                None => vec![json!({ "op": 9, "d": false })],
+            }
+        }
+        _ => vec![],
+    })
+}
+
+fn error_body(status: StatusCode, message: &str) -> Response {
+    (status, Json(json!({ "message": message, "code": 0 }))).into_response()
+}
+
+/// Every REST call: record, apply a pending fault, answer.
+async fn rest(
+    State(shared): State<Arc<Shared>>,
+    method: Method,
+    uri: Uri,
+    body: Bytes,
+) -> Response {
+    let path = uri.path().to_string();
+    let body_json = if body.is_empty() {
+        None
+    } else {
+        Some(
+            serde_json::from_slice::<Value>(&body)
+                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&body).into_owned())),
+        )
+    };
+    let fault = shared.with(|i| {
+        i.rest_started += 1;
+        i.faults.pop_front()
+    });
+    let (status, response) = match fault {
+        Some(Fault::RateLimited {
+            retry_after,
+            global,
+        }) => {
+            let body = json!({
+                "message": "You are being rate limited.",
+                "code": 0,
+                "retry_after": retry_after,
+                "global": global,
+            });
+            let resp = (
+                StatusCode::TOO_MANY_REQUESTS,
+                [
+                    ("retry-after", format!("{}", retry_after.ceil() as u64)),
+                    ("x-ratelimit-global", global.to_string()),
+                ],
+                Json(body),
+            )
+                .into_response();
+            (429, resp)
+        }
+        Some(Fault::ServerError) => (
+            500,
+            error_body(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "500: Internal Server Error",
+            ),
+        ),
+        other => {
+            if let Some(Fault::Slow(d)) = other {
+                tokio::time::sleep(d).await;
+            }
+            route(&shared, &method, &path, body_json.as_ref())
+        }
+    };
+    shared.with(|i| {
+        let index = i.requests.len();
+        i.requests.push(Recorded {
+            index,
+            method: method.to_string(),
+            path,
+            query: uri.query().map(str::to_string),
+            body: body_json,
+            status,
+        });
+    });
+    response
+}
+
+fn ok(v: Value) -> (u16, Response) {
+    (200, Json(v).into_response())
+}
+
+fn no_content() -> (u16, Response) {
+    (204, StatusCode::NO_CONTENT.into_response())
+}
+
+fn route(shared: &Shared, method: &Method, path: &str, body: Option<&Value>) -> (u16, Response) {
+    let parts: Vec<&str> = path.trim_start_matches("/api/v10/").split('/').collect();
+    let new_id = || {
+        shared.with(|i| {
+            i.next_id += 1;
+            i.next_id
+        })
+    };
+    let channel_of = |token: &str| -> u64 {
+        shared.with(|i| i.interaction_channels.get(token).copied().unwrap_or(1))
+    };
+    let empty = json!({});
+    let body = body.unwrap_or(&empty);
+    let m = method.as_str();
+    match (m, parts.as_slice()) {
+        ("GET", ["gateway"]) => ok(json!({ "url": shared.ws })),
+        ("GET", ["gateway", "bot"]) => ok(json!({
+            "url": shared.ws,
+            "shards": 1,
+            "session_start_limit": { "total": 1000, "remaining": 1000, "reset_after": 0, "max_concurrency": 1 },
+        })),
+        ("GET", ["users", "@me"]) => ok(payload::bot_user()),
+        ("GET", ["oauth2", "applications", "@me"]) | ("GET", ["applications", "@me"]) => {
+            ok(payload::application_info())
+        }
+        ("PUT", ["applications", _, "commands"]) => ok(commands_echo(body, None)),
+        ("PUT", ["applications", _, "guilds", g, "commands"]) => {
+            ok(commands_echo(body, g.parse().ok()))
+        }
+        ("GET", ["applications", _, "commands"])
+        | ("GET", ["applications", _, "guilds", _, "commands"]) => ok(json!([])),
+        ("POST", ["channels", c, "messages"]) => {
+            let c = c.parse().unwrap_or(1);
+            ok(payload::message_from_body(
+                new_id(),
+                c,
+                &payload::bot_user(),
+                body,
+            ))
+        }
+        ("PATCH", ["channels", c, "messages", m]) => {
+            let c = c.parse().unwrap_or(1);
+            let mut msg = payload::message_from_body(new_id(), c, &payload::bot_user(), body);
+            msg["id"] = json!(m);
+            ok(msg)
+        }
+        ("POST", ["channels", _, "typing"]) => no_content(),
+        ("DELETE", ["channels", _, "messages", _]) => no_content(),
+        ("POST", ["interactions", _, _, "callback"]) => no_content(),
+        ("POST", ["webhooks", _, token]) => ok(payload::message_from_body(
+            new_id(),
+            channel_of(token),
+            &payload::bot_user(),
+            body,
+        )),
+        ("PATCH", ["webhooks", _, token, "messages", m])
+        | ("GET", ["webhooks", _, token, "messages", m]) => {
+            let mut msg =
+                payload::message_from_body(new_id(), channel_of(token), &payload::bot_user(), body);
+            if *m != "@original" {
+                msg["id"] = json!(m);
+            }
+            ok(msg)
+        }
+        ("DELETE", ["webhooks", _, _, "messages", _]) => no_content(),
+        _ => (404, error_body(StatusCode::NOT_FOUND, "404: Not Found")),
+    }
+}
+
+fn commands_echo(body: &Value, guild: Option<u64>) -> Value {
+    Value::Array(
+        body.as_array()
+            .map(|cmds| {
+                cmds.iter()
+                    .map(|c| payload::command_echo(c, guild))
+                    .collect()
+            })
+            .unwrap_or_default(),
+    )
+}
+
+/// Convenience: a plausible member with the given roles and permission bits.
+pub fn member(user_id: u64, name: &str, roles: &[u64], permissions: u64) -> Value {
+    payload::member(&payload::user(user_id, name, false), roles, permissions)
+}
