@@ -188,7 +188,8 @@ async fn reload_rechecks_the_members_role_and_permissions_on_every_use() {
     let text = std::fs::read_to_string(&path).unwrap();
     std::fs::write(&path, text.replacen("\n+++\n", "\n+++\n[edited] ", 1)).unwrap();
 
-    let refused: Vec<(&str, Value, Box<dyn FnOnce(&mut Value)>)> = vec![
+    type Edit = Box<dyn FnOnce(&mut Value)>;
+    let refused: Vec<(&str, Value, Edit)> = vec![
         ("no role, no permission", member(811), Box::new(|_| {})),
         (
             "other roles and lesser permissions",
