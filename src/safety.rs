@@ -84,7 +84,17 @@ impl Rules {
         };
         let raw: RawFile = toml::from_str(text).map_err(|e| {
             let line = e.span().map(|s| text[..s.start].matches('\n').count() + 1);
-            vec![problem(line, e.message().to_string())]
+            // Some syntax errors come with an empty message (e.g. a stray `\r`): never
+            // hand a moderator a problem that says nothing.
+            let message = e.message().trim();
+            let message = if message.is_empty() {
+                "this is not valid TOML; check the quotes, commas, brackets and `=` signs \
+                 on this line or the one before"
+                    .to_string()
+            } else {
+                message.to_string()
+            };
+            vec![problem(line, message)]
         })?;
         let mut problems = Vec::new();
         let mut section = |name: &str, raw: RawSection| -> Section {

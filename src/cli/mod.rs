@@ -107,10 +107,28 @@ pub enum Command {
     },
 }
 
+/// Log targets held at DEBUG or below whatever the filter asks: at TRACE they dump raw
+/// WebSocket frames, and the gateway's IDENTIFY and RESUME frames carry the bot token.
+pub const TOKEN_SAFE_CAPS: &[&str] = &["tungstenite=debug", "tokio_tungstenite=debug"];
+
+/// The log filter for `spec` (tracing `EnvFilter` syntax, e.g. `info,medfaq=debug`), with
+/// [`TOKEN_SAFE_CAPS`] applied last so they win even over `trace` or `tungstenite=trace`.
+pub fn log_filter(spec: &str) -> tracing_subscriber::EnvFilter {
+    let mut filter = tracing_subscriber::EnvFilter::try_new(spec)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    for cap in TOKEN_SAFE_CAPS {
+        filter = filter.add_directive(cap.parse().expect("valid directive"));
+    }
+    filter
+}
+
 /// Installs the tracing subscriber (only the binary calls this).
 pub fn init_tracing(cli: &Cli) {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(&cli.log));
+    let spec = std::env::var("RUST_LOG")
+        .ok()
+        .filter(|s| !s.trim().is_empty())
+        .unwrap_or_else(|| cli.log.clone());
+    let filter = log_filter(&spec);
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

@@ -168,7 +168,11 @@ pub(crate) fn list_page(
     let pages = render::list_pages(&entries, 15);
     let page = page.min(pages.len() - 1);
     let title = match topic {
-        Some(t) => format!("FAQ entries: {t}"),
+        // Member text: escaped, and cut so a long topic can't break the title limit.
+        Some(t) => format!(
+            "FAQ entries: {}",
+            render::escape_markdown(&render::truncate(t, 100))
+        ),
         None => "FAQ entries".to_string(),
     };
     let description = if entries.is_empty() {
@@ -267,7 +271,7 @@ async fn reload(ctx: Context<'_>) -> Result<(), Error> {
         ctx.send(respond::reply().content(part).ephemeral(true))
             .await?;
     }
-    let who = ctx.author().name.clone();
+    let who = render::escape_markdown(&ctx.author().name);
     ctx.data()
         .post_log(
             &ctx.serenity_context().http,

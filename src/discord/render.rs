@@ -66,6 +66,34 @@ fn chars(s: &str) -> usize {
     s.chars().count()
 }
 
+/// Member text made safe to show back inside bot output: Markdown specials are
+/// backslash-escaped (so code fences, inline code, links, emphasis, quotes and headings
+/// stay literal) and every `@` gets a zero-width space after it (so `@everyone`, `@here`
+/// and `<@id>` neither ping nor render as mentions, whatever allowed mentions say).
+///
+/// ```
+/// use medfaq::discord::render::escape_markdown;
+/// assert_eq!(
+///     escape_markdown("[x](http://a) @here"),
+///     "\\[x\\]\\(http\\://a\\) @\u{200B}here"
+/// );
+/// ```
+pub fn escape_markdown(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\\' | '*' | '_' | '~' | '`' | '|' | '>' | '<' | '#' | '[' | ']' | '(' | ')' | '-'
+            | ':' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '@' => out.push_str("@\u{200B}"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
 /// Cuts `s` to at most `max` characters, ending with `…` when cut.
 pub fn truncate(s: &str, max: usize) -> String {
     if chars(s) <= max {
@@ -375,6 +403,58 @@ pub fn split_message(text: &str, max: usize) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Whether `escaped` contains `needle` not preceded by a backslash.
+    fn has_unescaped(escaped: &str, needle: &str) -> bool {
+        escaped
+            .match_indices(needle)
+            .any(|(i, _)| !escaped[..i].ends_with('\\'))
+    }
+
+    /// `escape_markdown` undone: zero-width spaces after `@` removed, escapes dropped.
+    fn unescape(escaped: &str) -> String {
+        let back = escaped.replace("@\u{200B}", "@");
+        let mut out = String::new();
+        let mut chars = back.chars();
+        while let Some(c) = chars.next() {
+            out.push(if c == '\\' { chars.next().unwrap() } else { c });
+        }
+        out
+    }
+
+    #[test]
+    fn escape_neutralizes_fences_links_and_mentions() {
+        for text in [
+            "```rust\nfn main() {}\n```",
+            "`inline` and ``double``",
+            "[click me](https://evil.example/phish)",
+            "<https://evil.example>",
+            "@everyone and @here",
+            "<@123456789012345678> <@&42> <#7>",
+            "**bold** __under__ ~~strike~~ ||spoiler||",
+            "> quote\n# heading\n- item",
+            "\\`already escaped`",
+        ] {
+            let e = escape_markdown(text);
+            for special in ["`", "[", "](", "*", "_", "~", "|", ">", "#", "<"] {
+                assert!(
+                    !has_unescaped(&e, special),
+                    "{special:?} left in {e:?} (from {text:?})"
+                );
+            }
+            assert!(
+                !e.contains("@everyone") && !e.contains("@here") && !e.contains("@1"),
+                "{e:?}"
+            );
+            assert_eq!(unescape(&e), text, "text lost in {e:?}");
+        }
+    }
+
+    #[test]
+    fn escape_keeps_plain_text() {
+        assert_eq!(escape_markdown("surgery"), "surgery");
+        assert_eq!(escape_markdown("magnésium 🙂 ok?"), "magnésium 🙂 ok?");
+    }
 
     #[test]
     fn truncate_counts_characters_not_bytes() {

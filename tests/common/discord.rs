@@ -229,6 +229,18 @@ impl Harness {
         }
     }
 
+    /// Waits up to `timeout` for `run` to return by itself (no shutdown asked) and gives
+    /// its result; `None` if it is still running.
+    pub async fn exit(
+        &mut self,
+        timeout: Duration,
+    ) -> Option<Result<(), medfaq::discord::DiscordError>> {
+        let bot = self.bot.as_mut()?;
+        let result = tokio::time::timeout(timeout, bot).await.ok()?;
+        self.bot = None;
+        Some(result.expect("the bot task panicked"))
+    }
+
     /// Shuts the bot down and checks that it stopped cleanly; then checks every recorded
     /// payload for allowed mentions and the token.
     pub async fn stop(mut self) {

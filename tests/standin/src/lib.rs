@@ -133,6 +133,8 @@ pub enum Fault {
     RateLimited { retry_after: f64, global: bool },
     /// 500 Internal Server Error.
     ServerError,
+    /// 401 Unauthorized, as Discord answers a bad or revoked token.
+    Unauthorized,
     /// Answer normally, but only after this delay.
     Slow(Duration),
 }
@@ -709,6 +711,10 @@ async fn rest(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "500: Internal Server Error",
             ),
+        ),
+        Some(Fault::Unauthorized) => (
+            401,
+            error_body(StatusCode::UNAUTHORIZED, "401: Unauthorized"),
         ),
         other => {
             if let Some(Fault::Slow(d)) = other {
