@@ -13,7 +13,7 @@ pub mod payload;
 use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
@@ -47,6 +47,9 @@ pub struct Recorded {
     pub body: Option<Value>,
     /// Status the stand-in answered with.
     pub status: u16,
+    /// When the call arrived at the stand-in (before any `Slow` fault delay), for
+    /// latency measurements such as `benches/e2e.rs`.
+    pub at: Instant,
 }
 
 impl Recorded {
@@ -670,6 +673,7 @@ async fn rest(
     uri: Uri,
     body: Bytes,
 ) -> Response {
+    let at = Instant::now();
     let path = uri.path().to_string();
     let body_json = if body.is_empty() {
         None
@@ -732,6 +736,7 @@ async fn rest(
             query: uri.query().map(str::to_string),
             body: body_json,
             status,
+            at,
         });
     });
     response
