@@ -96,8 +96,8 @@ fn explanation(k: &Knowledge, question: &str, answered: &crate::knowledge::Answe
         let e = &m.explanation;
         let _ = writeln!(
             s,
-            "  {:.3} {:<26} coverage {:.2}  entry coverage {:.2}  similarity {:.2}  best \"{}\"",
-            m.score, m.id, e.coverage, e.entry_coverage, e.similarity, e.best_text
+            "  {:.3} {:<26} coverage {:.2}  surface {:.2}  similarity {:.2}  entry coverage {:.2}  best \"{}\"",
+            m.score, m.id, e.coverage, e.surface, e.similarity, e.entry_coverage, e.best_text
         );
         for t in &e.terms {
             let field = t
