@@ -212,6 +212,10 @@ mod tests {
             "my dad just collapsed",
             "my friend overdosed on magnesium",
             "my dad can't breathe after his infusion",
+            "my kid swallowed a battery",
+            "my toddler just swallowed a button battery",
+            "my son ate one of the magnets",
+            "she drank bleach",
         ] {
             assert_eq!(r.check(m), Some(Alert::Emergency), "{m}");
         }
@@ -256,6 +260,8 @@ mod tests {
             "can magnesium cause bleeding",
             "does magnesium affect bladder control",
             "took 2 mag pills this morning",
+            "what happens if a child swallows a battery",
+            "can magnets help with pain",
             "can magnesium help with seizures",
             "what happens if someone takes too much magnesium",
             "can you pass out from an iv",
