@@ -253,7 +253,7 @@ struct Text {
     total: f32,
     /// Sorted terms joined by spaces, for strsim.
     sorted: String,
-    /// Character trigrams of all its words ([`surface`]).
+    /// Ids of the character trigrams of all its words ([`surface`]).
     grams: Vec<u32>,
 }
 
@@ -274,6 +274,8 @@ pub struct Index {
     options: MatchOptions,
     synonyms: Synonyms,
     fuzzy: Fuzzy,
+    /// Trigram ids of the questions and alternates, for surface similarity.
+    trigrams: surface::Trigrams,
     /// Every stemmed word the FAQ uses (entries and synonyms).
     known_words: FxHashSet<String>,
     /// Stems of the words of questions, alternates, keywords and synonyms.
@@ -338,6 +340,7 @@ impl Index {
             options,
             synonyms: Synonyms::build(&faq.synonyms),
             fuzzy: Fuzzy::default(),
+            trigrams: surface::Trigrams::default(),
             known_words: FxHashSet::default(),
             question_words: FxHashSet::default(),
             term_ids: FxHashMap::default(),
@@ -494,7 +497,7 @@ impl Index {
                         terms,
                         total,
                         sorted: sorted.join(" "),
-                        grams: surface::trigrams(&words(raw)),
+                        grams: index.trigrams.add(&words(raw)),
                     }
                 })
                 .collect();
@@ -887,7 +890,7 @@ impl Index {
                 .sum();
             covered / text.total
         };
-        let qgrams = surface::trigrams(&raw_words);
+        let probe = self.trigrams.probe(&raw_words);
         let mut scored: Vec<Scored> = touched
             .iter()
             .map(|&e| {
@@ -903,7 +906,7 @@ impl Index {
                 };
                 for (i, text) in self.texts[e as usize].iter().enumerate() {
                     best.entry_coverage = best.entry_coverage.max(cover(text));
-                    let d = surface::similarity(&qgrams, &text.grams);
+                    let d = probe.similarity(&text.grams);
                     let score = W_COVERAGE * coverage + W_SURFACE * d;
                     if score > best.score {
                         (best.score, best.surface, best.text) = (score, d, i);
@@ -915,28 +918,12 @@ impl Index {
         let order =
             |a: &Scored, b: &Scored| b.score.total_cmp(&a.score).then(a.entry.cmp(&b.entry));
         scored.sort_by(order);
-        // Pass 2: whole-question similarity (strsim) for the leaders only, on the texts
-        // that can still win.
+        // Pass 2: whole-question similarity of the terms (strsim) for the leaders only, on
+        // the question/alternate pass 1 chose.
         for cand in scored.iter_mut().take(SIMILARITY_K) {
-            // pass 1's best text scores at least `cand.score` now; skip texts that cannot
-            // beat it even with full similarity
-            let floor = cand.score - W_SIMILARITY - 1e-6;
-            let mut best: Option<(f32, f32, f32, usize)> = None;
-            for (i, text) in self.texts[cand.entry as usize].iter().enumerate() {
-                let d = surface::similarity(&qgrams, &text.grams);
-                let partial = W_COVERAGE * cand.coverage + W_SURFACE * d;
-                if partial < floor {
-                    continue;
-                }
-                let s = strsim::normalized_levenshtein(&qstring, &text.sorted) as f32;
-                let score = partial + W_SIMILARITY * s;
-                if best.is_none_or(|b| score > b.0) {
-                    best = Some((score, d, s, i));
-                }
-            }
-            if let Some((score, d, s, i)) = best {
-                (cand.score, cand.surface, cand.similarity, cand.text) = (score, d, s, i);
-            }
+            let text = &self.texts[cand.entry as usize][cand.text];
+            cand.similarity = strsim::normalized_levenshtein(&qstring, &text.sorted) as f32;
+            cand.score += W_SIMILARITY * cand.similarity;
         }
         scored.sort_by(order);
         scored.truncate(MAX_CANDIDATES);
