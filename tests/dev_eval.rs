@@ -4,28 +4,17 @@
 
 mod common;
 
-use std::path::PathBuf;
-
+use medfaq::cli::default_eval_file;
 use medfaq::eval::{evaluate, parse_jsonl};
 use medfaq::knowledge::Knowledge;
 use medfaq::matcher::MatchOptions;
-
-/// `../shared/eval/dev.jsonl` when present, else the copy under `tests/data/`.
-fn dev_file() -> PathBuf {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let shared = root.join("../shared/eval/dev.jsonl");
-    if shared.is_file() {
-        shared
-    } else {
-        root.join("tests/data/dev.jsonl")
-    }
-}
 
 #[test]
 fn dev_set_meets_the_floors() {
     let k = Knowledge::load(&common::faq::bundled_faq(), MatchOptions::default())
         .expect("the bundled FAQ loads");
-    let path = dev_file();
+    // The same file `medfaq eval` reads by default.
+    let path = default_eval_file();
     let text = std::fs::read_to_string(&path).expect("dev set readable");
     let rows = parse_jsonl(&text).expect("dev set parses");
     assert!(

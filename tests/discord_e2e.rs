@@ -141,24 +141,22 @@ async fn a_question_in_a_question_channel_gets_answer_sources_and_disclaimer() {
 async fn messages_from_bots_and_from_itself_are_ignored() {
     let h = Harness::start(|_| {}).await;
     let other_bot = payload::user(55, "otherbot", true);
-    let id1 = h.standin.next_id();
-    let from_bot = payload::message(id1, QUESTION_CHANNEL, &other_bot, KNOWN, &[]);
-    h.standin.send_message(from_bot);
-    let id2 = h.standin.next_id();
+    let from_bot = payload::message(
+        h.standin.next_id(),
+        QUESTION_CHANNEL,
+        &other_bot,
+        KNOWN,
+        &[],
+    );
+    h.standin.send_message(from_bot.clone());
     // its own user, even without the bot flag: recognized by id
     let me = payload::user(BOT_USER_ID, discord_standin::BOT_NAME, false);
-    let from_self = payload::message(id2, QUESTION_CHANNEL, &me, KNOWN, &[]);
-    h.standin.send_message(from_self);
+    let from_self = payload::message(h.standin.next_id(), QUESTION_CHANNEL, &me, KNOWN, &[]);
+    h.standin.send_message(from_self.clone());
     // A member's question afterwards is answered: the events before it were processed.
     let sentinel = h.say(QUESTION_CHANNEL_2, 12, KNOWN);
     h.reply_to(&sentinel).await;
-    let recorded = h.standin.recorded();
-    for id in [id1, id2] {
-        assert!(
-            !recorded.iter().any(|r| replies_to(r, &id.to_string())),
-            "replied to a bot's message {id}"
-        );
-    }
+    h.assert_unanswered(&[&from_bot, &from_self], "coming from a bot");
     h.stop().await;
 }
 
@@ -192,15 +190,7 @@ async fn cooldowns_suppress_a_second_quick_answer() {
         "Is magnesium safe if I have kidney problems?",
     );
     h.reply_to(&sentinel).await;
-    let recorded = h.standin.recorded();
-    for m in [&again, &busy_channel] {
-        let id = m["id"].as_str().unwrap();
-        assert!(
-            !recorded.iter().any(|r| replies_to(r, id)),
-            "answered {} despite the cooldown",
-            m["content"]
-        );
-    }
+    h.assert_unanswered(&[&again, &busy_channel], "the cooldown");
     h.stop().await;
 }
 
@@ -220,8 +210,7 @@ async fn the_same_entry_is_not_answered_twice_in_a_channel_within_the_window() {
         "Is magnesium safe if I have kidney problems?",
     );
     h.reply_to(&other).await;
-    let id = repeat["id"].as_str().unwrap();
-    assert!(!h.standin.recorded().iter().any(|r| replies_to(r, id)));
+    h.assert_unanswered(&[&repeat], "the same-entry window");
     h.stop().await;
 }
 
@@ -262,15 +251,7 @@ async fn a_mention_with_no_match_says_so_and_a_question_channel_stays_silent() {
     let elsewhere = h.say(OTHER_CHANNEL, 44, KNOWN);
     let sentinel = h.say(QUESTION_CHANNEL_2, 45, KNOWN);
     h.reply_to(&sentinel).await;
-    let recorded = h.standin.recorded();
-    for m in [&silent, &statement, &elsewhere] {
-        let id = m["id"].as_str().unwrap();
-        assert!(
-            !recorded.iter().any(|r| replies_to(r, id)),
-            "answered {}",
-            m["content"]
-        );
-    }
+    h.assert_unanswered(&[&silent, &statement, &elsewhere], "no match or no mention");
     h.stop().await;
 }
 
@@ -297,11 +278,7 @@ async fn slash_ask_is_ephemeral_with_a_button_that_posts_it_publicly() {
     let r = h.callback(id).await;
     let body = r.body.clone().unwrap();
     assert_eq!(body["type"], 4, "{body:#}");
-    assert_eq!(
-        body["data"]["flags"].as_u64().unwrap() & 64,
-        64,
-        "not ephemeral: {body:#}"
-    );
+    assert!(is_ephemeral(&r), "not ephemeral: {body:#}");
     assert_answer(&r, &h, KNOWN);
     let share = buttons(&r)
         .into_iter()
@@ -309,17 +286,11 @@ async fn slash_ask_is_ephemeral_with_a_button_that_posts_it_publicly() {
         .unwrap_or_else(|| panic!("no share button: {body:#}"));
     // press it
     let carrier = h.standin.message_of(&r, OTHER_CHANNEL);
-    let (press, _) = h.interact(|id, tok| {
-        payload::button(id, OTHER_CHANNEL, &member(61), tok, &share.1, &carrier)
-    });
+    let press = h.press(OTHER_CHANNEL, &member(61), &share.1, &carrier);
     let posted = h.callback(press).await;
     let body = posted.body.clone().unwrap();
     assert_eq!(body["type"], 4, "{body:#}");
-    assert_eq!(
-        body["data"]["flags"].as_u64().unwrap_or(0) & 64,
-        0,
-        "still ephemeral: {body:#}"
-    );
+    assert!(!is_ephemeral(&posted), "still ephemeral: {body:#}");
     assert_answer(&posted, &h, KNOWN);
     assert!(
         buttons(&posted).is_empty(),
@@ -334,11 +305,7 @@ async fn public_by_default_makes_faq_replies_public() {
     let (id, _) = h.slash_ask(&member(71), KNOWN);
     let r = h.callback(id).await;
     let body = r.body.clone().unwrap();
-    assert_eq!(
-        body["data"]["flags"].as_u64().unwrap_or(0) & 64,
-        0,
-        "{body:#}"
-    );
+    assert!(!is_ephemeral(&r), "{body:#}");
     assert!(buttons(&r).is_empty(), "{body:#}");
     h.stop().await;
 }
@@ -382,22 +349,9 @@ async fn show_autocomplete_offers_at_most_25_entries_by_id() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn show_by_id_answers_ephemerally() {
     let h = Harness::start(|_| {}).await;
-    let (id, _) = h.interact(|id, tok| {
-        payload::slash_command(
-            id,
-            OTHER_CHANNEL,
-            &member(82),
-            tok,
-            "faq",
-            Some("show"),
-            vec![payload::option("entry", json!(KNOWN_ID))],
-        )
-    });
+    let (id, _) = h.slash_show(&member(82), KNOWN_ID);
     let r = h.callback(id).await;
-    assert_eq!(
-        r.body.as_ref().unwrap()["data"]["flags"].as_u64().unwrap() & 64,
-        64
-    );
+    assert!(is_ephemeral(&r), "{:?}", r.body);
     assert_answer(&r, &h, KNOWN);
     h.stop().await;
 }
@@ -411,19 +365,14 @@ async fn a_suggestion_button_reveals_that_answer_ephemerally() {
         &payload::bot_user(),
         &json!({ "content": "Did you mean…?" }),
     );
-    let (id, _) = h.interact(|id, tok| {
-        payload::button(
-            id,
-            QUESTION_CHANNEL,
-            &member(83),
-            tok,
-            &format!("medfaq:show:{KNOWN_ID}"),
-            &carrier,
-        )
-    });
+    let id = h.press(
+        QUESTION_CHANNEL,
+        &member(83),
+        &format!("medfaq:show:{KNOWN_ID}"),
+        &carrier,
+    );
     let r = h.callback(id).await;
-    let body = r.body.clone().unwrap();
-    assert_eq!(body["data"]["flags"].as_u64().unwrap() & 64, 64, "{body:#}");
+    assert!(is_ephemeral(&r), "{:?}", r.body);
     assert_answer(&r, &h, KNOWN);
     h.stop().await;
 }
@@ -458,17 +407,7 @@ async fn faq_list_pages_with_buttons() {
     let h = Harness::start(|_| {}).await;
     let total = h.knowledge().faq.entries.len();
     let pages = total.div_ceil(15);
-    let (id, _) = h.interact(|id, tok| {
-        payload::slash_command(
-            id,
-            OTHER_CHANNEL,
-            &member(93),
-            tok,
-            "faq",
-            Some("list"),
-            vec![],
-        )
-    });
+    let (id, _) = h.slash_faq(&member(93), "list", vec![]);
     let r = h.callback(id).await;
     let e = embed(&r);
     let footer = e
@@ -484,9 +423,7 @@ async fn faq_list_pages_with_buttons() {
             .find(|(l, _)| l.starts_with("Next"))
             .expect("a Next button");
         let carrier = h.standin.message_of(&r, OTHER_CHANNEL);
-        let (press, _) = h.interact(|id, tok| {
-            payload::button(id, OTHER_CHANNEL, &member(93), tok, &next.1, &carrier)
-        });
+        let press = h.press(OTHER_CHANNEL, &member(93), &next.1, &carrier);
         let r2 = h.callback(press).await;
         assert_eq!(
             r2.body.as_ref().unwrap()["type"],
@@ -507,7 +444,7 @@ async fn reload_is_refused_for_a_non_moderator() {
     let r = h.callback(id).await;
     let body = r.body.clone().unwrap();
     assert_eq!(body["type"], 4, "{body:#}");
-    assert_eq!(body["data"]["flags"].as_u64().unwrap() & 64, 64);
+    assert!(is_ephemeral(&r), "{body:#}");
     assert!(r.text().contains("Only moderators"), "{body:#}");
     // nothing was reported to the log channel
     let log = format!("/channels/{LOG_CHANNEL}/messages");
@@ -521,13 +458,10 @@ async fn reload_is_refused_for_a_non_moderator() {
 async fn reload_by_a_moderator_reports_a_good_edit() {
     let h = Harness::start(|_| {}).await;
     let entries = h.faq_dir.join("entries");
-    let path = entries.join(format!("{KNOWN_ID}.md"));
-    let text = std::fs::read_to_string(&path).unwrap();
-    std::fs::write(
-        &path,
-        format!("{}\n\nEdited by the test.\n", text.trim_end()),
-    )
-    .unwrap();
+    append_paragraph(
+        &entries.join(format!("{KNOWN_ID}.md")),
+        "Edited by the test.",
+    );
     std::fs::write(
         entries.join("zebra-test.md"),
         "+++\nquestion = \"Zebra test entry: can a zebra take magnesium?\"\n\
@@ -550,26 +484,9 @@ async fn reload_by_a_moderator_reports_a_good_edit() {
     assert!(text.contains("Added (1): `zebra-test`"), "{text}");
     assert!(text.contains("Removed (1): `oxide`"), "{text}");
     // the moderators' log channel got the report
-    let log = format!("/channels/{LOG_CHANNEL}/messages");
-    h.standin
-        .wait_for_request(
-            |r| r.path.ends_with(&log) && r.text().contains("zebra-test"),
-            WAIT,
-        )
-        .await
-        .unwrap();
+    h.log_post(&["zebra-test"]).await;
     // and the new FAQ is served
-    let (id, _) = h.interact(|id, tok| {
-        payload::slash_command(
-            id,
-            OTHER_CHANNEL,
-            &member(103),
-            tok,
-            "faq",
-            Some("show"),
-            vec![payload::option("entry", json!(KNOWN_ID))],
-        )
-    });
+    let (id, _) = h.slash_show(&member(103), KNOWN_ID);
     let r = h.callback(id).await;
     assert!(embed(&r)["description"]
         .as_str()
@@ -595,14 +512,7 @@ async fn reload_after_a_bad_edit_lists_every_error_and_keeps_the_old_faq() {
     assert!(text.contains("broken-one.md"), "{text}");
     assert!(text.contains("broken-two.md"), "{text}");
     assert!(text.contains("previous FAQ"), "{text}");
-    let log = format!("/channels/{LOG_CHANNEL}/messages");
-    h.standin
-        .wait_for_request(
-            |r| r.path.ends_with(&log) && r.text().contains("broken-one.md"),
-            WAIT,
-        )
-        .await
-        .unwrap();
+    h.log_post(&["broken-one.md"]).await;
     // the old FAQ still answers
     let msg = h.say(QUESTION_CHANNEL, 112, KNOWN);
     let r = h.reply_to(&msg).await;
@@ -612,23 +522,10 @@ async fn reload_after_a_bad_edit_lists_every_error_and_keeps_the_old_faq() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_changed_file_is_picked_up_by_the_watcher() {
-    let h = Harness::start(|c| {
-        c.faq.watch = true;
-        c.faq.debounce = std::time::Duration::from_millis(100);
-    })
-    .await;
+    let h = Harness::start(|c| watch_folder(c, 100)).await;
     let path = h.faq_dir.join("entries").join(format!("{KNOWN_ID}.md"));
-    let text = std::fs::read_to_string(&path).unwrap();
-    std::fs::write(&path, format!("{}\n\nWatched edit.\n", text.trim_end())).unwrap();
-    let log = format!("/channels/{LOG_CHANNEL}/messages");
-    let r = h
-        .standin
-        .wait_for_request(
-            |r| r.path.ends_with(&log) && r.text().contains("automatic reload"),
-            WAIT,
-        )
-        .await
-        .unwrap();
+    append_paragraph(&path, "Watched edit.");
+    let r = h.log_post(&["automatic reload"]).await;
     assert!(
         r.text().contains(&format!("Edited (1): `{KNOWN_ID}`")),
         "{}",
@@ -684,11 +581,7 @@ async fn medfaq_serve_runs_from_a_config_file_and_stops_cleanly_on_sigterm() {
         .kill_on_drop(true)
         .spawn()
         .unwrap();
-    standin.wait_ready(WAIT).await.unwrap();
-    standin
-        .wait_for_request(|r| r.method == "PUT" && r.path.ends_with("/commands"), WAIT)
-        .await
-        .unwrap();
+    wait_connected(&standin).await;
     let id = standin.next_id();
     let msg = payload::message(
         id,
@@ -762,12 +655,9 @@ async fn a_vague_question_gets_suggestion_buttons_that_reveal_the_answer() {
     assert_eq!(shown, wanted);
     // pressing the first reveals that entry, only to the presser
     let carrier = h.standin.message_of(&r, QUESTION_CHANNEL);
-    let (press, _) = h.interact(|id, tok| {
-        payload::button(id, QUESTION_CHANNEL, &member(132), tok, &shown[0], &carrier)
-    });
+    let press = h.press(QUESTION_CHANNEL, &member(132), &shown[0], &carrier);
     let revealed = h.callback(press).await;
-    let body = revealed.body.clone().unwrap();
-    assert_eq!(body["data"]["flags"].as_u64().unwrap() & 64, 64, "{body:#}");
+    assert!(is_ephemeral(&revealed), "{:?}", revealed.body);
     let entry = k.faq.entry(&ids[0]).unwrap();
     assert_eq!(embed(&revealed)["title"], json!(entry.question));
     h.stop().await;
@@ -782,16 +672,11 @@ async fn a_command_whose_reply_fails_is_answered_with_an_apology() {
     let (id, _) = h.slash_ask(&member(141), KNOWN);
     let prefix = format!("/interactions/{id}/");
     let apology = h
-        .standin
-        .wait_for_request_since(
-            mark,
-            |r| r.path.contains(&prefix) && r.status == 204 && r.text().contains("Sorry"),
-            WAIT,
-        )
-        .await
-        .unwrap();
-    let body = apology.body.clone().unwrap();
-    assert_eq!(body["data"]["flags"].as_u64().unwrap() & 64, 64, "{body:#}");
+        .request_since(mark, |r| {
+            r.path.contains(&prefix) && r.status == 204 && r.text().contains("Sorry")
+        })
+        .await;
+    assert!(is_ephemeral(&apology), "{:?}", apology.body);
     let first = &h.standin.recorded()[mark];
     assert!(
         first.path.contains(&prefix) && first.status == 500,
@@ -806,53 +691,25 @@ async fn a_command_whose_reply_fails_is_answered_with_an_apology() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_deleted_faq_folder_keeps_the_old_faq_and_a_recreated_one_is_watched_again() {
-    let h = Harness::start(|c| {
-        c.faq.watch = true;
-        c.faq.debounce = std::time::Duration::from_millis(100);
-    })
-    .await;
-    let log = format!("/channels/{LOG_CHANNEL}/messages");
+    let h = Harness::start(|c| watch_folder(c, 100)).await;
     let saved = tempfile::tempdir().unwrap();
     let backup = saved.path().join("faq");
     std::fs::rename(&h.faq_dir, &backup).unwrap();
-    h.standin
-        .wait_for_request(
-            |r| r.path.ends_with(&log) && r.text().contains("NOT reloaded"),
-            WAIT,
-        )
-        .await
-        .unwrap();
+    h.log_post(&["NOT reloaded"]).await;
     let msg = h.say(QUESTION_CHANNEL, 151, KNOWN);
     let e = embed(&h.reply_to(&msg).await);
     assert_eq!(e["title"], json!(KNOWN), "the old FAQ still answers: {e:#}");
     // the folder comes back, with an edit
-    let path = backup.join("entries").join(format!("{KNOWN_ID}.md"));
-    let text = std::fs::read_to_string(&path).unwrap();
-    std::fs::write(&path, format!("{}\n\nBack again.\n", text.trim_end())).unwrap();
+    append_paragraph(
+        &backup.join("entries").join(format!("{KNOWN_ID}.md")),
+        "Back again.",
+    );
     std::fs::rename(&backup, &h.faq_dir).unwrap();
-    let r = h
-        .standin
-        .wait_for_request(
-            |r| r.path.ends_with(&log) && r.text().contains(&format!("Edited (1): `{KNOWN_ID}`")),
-            WAIT,
-        )
-        .await
-        .unwrap();
+    let r = h.log_post(&[&format!("Edited (1): `{KNOWN_ID}`")]).await;
     assert!(r.text().contains("automatic reload"), "{}", r.text());
     // later edits inside the re-created folder are seen too
-    let text = std::fs::read_to_string(h.faq_dir.join("entries").join("oxide.md")).unwrap();
-    std::fs::write(
-        h.faq_dir.join("entries").join("oxide.md"),
-        format!("{}\n\nSeen.\n", text.trim_end()),
-    )
-    .unwrap();
-    h.standin
-        .wait_for_request(
-            |r| r.path.ends_with(&log) && r.text().contains("Edited (1): `oxide`"),
-            WAIT,
-        )
-        .await
-        .unwrap();
+    append_paragraph(&h.faq_dir.join("entries").join("oxide.md"), "Seen.");
+    h.log_post(&["Edited (1): `oxide`"]).await;
     h.stop().await;
 }
 

@@ -12,7 +12,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::discord::*;
-use discord_standin::{Fault, GatewayStats};
+use discord_standin::Fault;
 use serde_json::Value;
 
 const KNOWN: &str = "Can I take magnesium after back surgery?";
@@ -27,45 +27,27 @@ async fn answered(h: &Harness, channel: u64, user: u64, question: &str) -> Value
 
 /// How many replies to `msg` were attempted, and how many of them Discord accepted.
 fn attempts(h: &Harness, msg: &Value) -> (usize, usize) {
-    let id = msg["id"].as_str().unwrap();
-    let recorded = h.standin.recorded();
-    let tries: Vec<_> = recorded.iter().filter(|r| replies_to(r, id)).collect();
+    let tries = h.replies(msg);
     let ok = tries.iter().filter(|r| r.status < 300).count();
     (tries.len(), ok)
 }
 
-async fn wait_gateway(
-    h: &Harness,
-    what: &str,
-    cond: impl Fn(&GatewayStats) -> bool,
-) -> GatewayStats {
-    h.standin
-        .wait_until(WAIT, what, |_, g| cond(g).then(|| g.clone()))
-        .await
-        .unwrap_or_else(|e| panic!("{e}"))
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn gateway_closes_and_invalid_sessions_are_survived_and_each_message_answered_once() {
-    let h = Harness::start(|c| {
-        c.discord.cooldowns = medfaq::config::Cooldowns {
-            per_user: Duration::ZERO,
-            per_channel: Duration::ZERO,
-            same_entry: Duration::ZERO,
-        };
-    })
-    .await;
+    let h = Harness::start(no_cooldowns).await;
     let mut asked = vec![answered(&h, QUESTION_CHANNEL, 701, KNOWN).await];
 
     // 4000 (unknown error): resumable. serenity sends RESUME, no new IDENTIFY.
     h.standin.close_gateway(4000);
-    let g = wait_gateway(&h, "a RESUME after 4000", |g| g.resumed >= 1 && g.connected).await;
+    let g = h
+        .wait_gateway("a RESUME after 4000", |g| g.resumed >= 1 && g.connected)
+        .await;
     assert_eq!(g.identifies, 1, "4000 must be resumed: {g:?}");
     asked.push(answered(&h, QUESTION_CHANNEL, 702, OTHER).await);
 
     // 4009 (session timed out): the session is gone, so a new IDENTIFY.
     h.standin.close_gateway(4009);
-    wait_gateway(&h, "a new IDENTIFY after 4009", |g| {
+    h.wait_gateway("a new IDENTIFY after 4009", |g| {
         g.identifies >= 2 && g.connected
     })
     .await;
@@ -73,7 +55,7 @@ async fn gateway_closes_and_invalid_sessions_are_survived_and_each_message_answe
 
     // INVALID_SESSION (not resumable): a new IDENTIFY.
     h.standin.invalid_session(false);
-    wait_gateway(&h, "a new IDENTIFY after INVALID_SESSION", |g| {
+    h.wait_gateway("a new IDENTIFY after INVALID_SESSION", |g| {
         g.identifies >= 3 && g.connected
     })
     .await;
@@ -82,7 +64,7 @@ async fn gateway_closes_and_invalid_sessions_are_survived_and_each_message_answe
     // RECONNECT (op 7): a resume on a new connection.
     let before = h.standin.gateway();
     h.standin.request_reconnect();
-    wait_gateway(&h, "a reconnect after op 7", |g| {
+    h.wait_gateway("a reconnect after op 7", |g| {
         g.connections > before.connections && g.connected
     })
     .await;
@@ -123,14 +105,16 @@ async fn lost_heartbeat_acks_reconnect_at_the_heartbeat_pace_not_in_a_hot_loop()
         heartbeat_interval: interval,
     };
     let h = Harness::start_with(options, |_| {}).await;
-    wait_gateway(&h, "two heartbeats", |g| g.heartbeats >= 2).await;
+    h.wait_gateway("two heartbeats", |g| g.heartbeats >= 2)
+        .await;
     let before = h.standin.gateway();
     let since = Instant::now();
     h.standin.set_heartbeat_ack(false);
-    let g = wait_gateway(&h, "three reconnects", |g| {
-        g.connections >= before.connections + 3
-    })
-    .await;
+    let g = h
+        .wait_gateway("three reconnects", |g| {
+            g.connections >= before.connections + 3
+        })
+        .await;
     let elapsed = since.elapsed();
     // A zombied connection is only noticed at the next heartbeat: at most one new
     // connection per interval (plus slack), never a tight loop.
@@ -144,7 +128,7 @@ async fn lost_heartbeat_acks_reconnect_at_the_heartbeat_pace_not_in_a_hot_loop()
     let n = h.standin.gateway().connections;
     // Once ACKs are back the connection holds: several heartbeats, no new connection.
     let hb = h.standin.gateway().heartbeats;
-    wait_gateway(&h, "heartbeats on a healthy connection", |g| {
+    h.wait_gateway("heartbeats on a healthy connection", |g| {
         g.connected && g.heartbeats >= hb + 4
     })
     .await;
@@ -171,12 +155,9 @@ async fn rest_429_500_and_slow_answers_never_duplicate_a_reply_or_loop() {
 
     // 500 on a reply: not retried (Discord may have posted it), and the member's
     // cooldown is released: the same member's next message in that channel is answered.
-    h.standin.fail_next(1, Fault::ServerError);
-    let lost = h.say(QUESTION_CHANNEL, 721, KNOWN);
-    h.standin
-        .wait_for_request_since(start, |r| r.status == 500, WAIT)
-        .await
-        .unwrap();
+    let lost = h
+        .say_rejected(Fault::ServerError, 500, QUESTION_CHANNEL, 721, KNOWN)
+        .await;
     // The failed reply is handled in its own task, so the release is not ordered with
     // the next message: ask again until answered. Without the release nothing would be
     // answered for the whole 120 s window; the wait is far shorter.
@@ -202,19 +183,13 @@ async fn rest_429_500_and_slow_answers_never_duplicate_a_reply_or_loop() {
     assert_eq!(attempts(&h, &again), (1, 1));
 
     // 429 with retry_after on a reply: not retried, never a duplicate.
-    let mark = h.standin.mark();
-    h.standin.fail_next(
-        1,
-        Fault::RateLimited {
-            retry_after: 0.5,
-            global: false,
-        },
-    );
-    let limited = h.say(QUESTION_CHANNEL_2, 722, KNOWN);
-    h.standin
-        .wait_for_request_since(mark, |r| r.status == 429, WAIT)
-        .await
-        .unwrap();
+    let rate_limited = Fault::RateLimited {
+        retry_after: 0.5,
+        global: false,
+    };
+    let limited = h
+        .say_rejected(rate_limited, 429, QUESTION_CHANNEL_2, 722, KNOWN)
+        .await;
     let next = answered(&h, QUESTION_CHANNEL, 723, OTHER).await;
     // With `api_base` (a shared rate-limit proxy paces the calls) serenity's own limiter
     // is off: a 429 that still gets through is a failed send like any other, dropped.

@@ -15,7 +15,6 @@ use std::time::Duration;
 
 use common::discord::*;
 use discord_standin::Recorded;
-use medfaq::config::Cooldowns;
 use serde_json::Value;
 
 const KNOWN: &str = "Can I take magnesium after back surgery?";
@@ -42,33 +41,9 @@ fn save(path: &Path, contents: impl AsRef<[u8]>) {
 }
 
 fn watching(c: &mut medfaq::config::Config, debounce_ms: u64) {
-    c.faq.watch = true;
-    c.faq.debounce = Duration::from_millis(debounce_ms);
+    watch_folder(c, debounce_ms);
     // Questions flow fast in these tests: no cooldowns.
-    c.discord.cooldowns = Cooldowns {
-        per_user: Duration::ZERO,
-        per_channel: Duration::ZERO,
-        same_entry: Duration::ZERO,
-    };
-}
-
-fn log_post(r: &Recorded) -> bool {
-    r.is_channel_message()
-        && r.path
-            .ends_with(&format!("/channels/{LOG_CHANNEL}/messages"))
-}
-
-/// Waits for a log-channel post after `mark` containing every needle.
-async fn log_since(h: &Harness, mark: usize, needles: &[&str]) -> Recorded {
-    let wanted: Vec<String> = needles.iter().map(|s| s.to_string()).collect();
-    h.standin
-        .wait_for_request_since(
-            mark,
-            move |r| log_post(r) && wanted.iter().all(|n| r.text().contains(n.as_str())),
-            WAIT,
-        )
-        .await
-        .unwrap_or_else(|e| panic!("no log post with {needles:?}: {e}"))
+    no_cooldowns(c);
 }
 
 fn description(r: &Recorded) -> String {
@@ -108,7 +83,8 @@ async fn broken_edits_under_load_keep_the_last_good_faq_and_reach_the_log_channe
     // A good edit: the version every later answer must come from.
     let mark = h.standin.mark();
     save(&entry(&dir, KNOWN_ID), with_marker(&pristine, "[v2]"));
-    log_since(&h, mark, &["automatic reload", KNOWN_ID]).await;
+    h.log_post_since(mark, &["automatic reload", KNOWN_ID])
+        .await;
     assert!(ask(&h, 300, KNOWN).await.starts_with("[v2]"));
 
     // Questions keep flowing while the files break.
@@ -187,7 +163,7 @@ async fn broken_edits_under_load_keep_the_last_good_faq_and_reach_the_log_channe
     for (i, (what, apply, needles)) in breaks.iter().enumerate() {
         let mark = h.standin.mark();
         apply(&dir);
-        let post = log_since(&h, mark, needles).await;
+        let post = h.log_post_since(mark, needles).await;
         flowed(&asked, 2).await;
         assert!(
             post.text().contains("Still serving the previous FAQ"),
@@ -205,7 +181,7 @@ async fn broken_edits_under_load_keep_the_last_good_faq_and_reach_the_log_channe
     let mark = h.standin.mark();
     let away = tempfile::tempdir().unwrap();
     std::fs::rename(&dir, away.path().join("faq")).unwrap();
-    log_since(&h, mark, &["NOT reloaded"]).await;
+    h.log_post_since(mark, &["NOT reloaded"]).await;
     flowed(&asked, 2).await;
     let d = ask(&h, 510, KNOWN).await;
     assert!(d.starts_with("[v2]"), "folder deleted: {d}");
@@ -224,13 +200,7 @@ async fn broken_edits_under_load_keep_the_last_good_faq_and_reach_the_log_channe
             let title = embed(&r)["title"].as_str().unwrap_or("").to_string();
             assert_eq!(title, other_title, "{}", msg["content"]);
         }
-        let id = msg["id"].as_str().unwrap();
-        let replies = h
-            .standin
-            .recorded()
-            .iter()
-            .filter(|r| replies_to(r, id))
-            .count();
+        let replies = h.replies(msg).len();
         assert_eq!(replies, 1, "{} replies to {}", replies, msg["content"]);
     }
 
@@ -243,7 +213,9 @@ async fn broken_edits_under_load_keep_the_last_good_faq_and_reach_the_log_channe
     std::fs::write(entry(&restored, "headache"), &headache).unwrap();
     std::fs::write(entry(&restored, KNOWN_ID), with_marker(&pristine, "[v3]")).unwrap();
     std::fs::rename(&restored, &dir).unwrap();
-    let post = log_since(&h, mark, &["automatic reload", KNOWN_ID]).await;
+    let post = h
+        .log_post_since(mark, &["automatic reload", KNOWN_ID])
+        .await;
     assert!(!post.text().contains("NOT reloaded"), "{}", post.text());
     let d = ask(&h, 520, KNOWN).await;
     assert!(
@@ -274,7 +246,9 @@ async fn a_save_in_two_parts_within_the_debounce_window_is_loaded_once() {
         std::thread::sleep(Duration::from_millis(150));
         f.write_all(rest).unwrap();
     }
-    let post = log_since(&h, mark, &["automatic reload", KNOWN_ID]).await;
+    let post = h
+        .log_post_since(mark, &["automatic reload", KNOWN_ID])
+        .await;
     assert!(!post.text().contains("NOT reloaded"), "{}", post.text());
 
     // A later, unrelated edit is a barrier: once its report is in, every report about
@@ -282,14 +256,15 @@ async fn a_save_in_two_parts_within_the_debounce_window_is_loaded_once() {
     let barrier = h.standin.mark();
     let oxide = std::fs::read_to_string(entry(&dir, "oxide")).unwrap();
     save(&entry(&dir, "oxide"), with_marker(&oxide, "[barrier]"));
-    log_since(&h, barrier, &["automatic reload", "oxide"]).await;
+    h.log_post_since(barrier, &["automatic reload", "oxide"])
+        .await;
 
     let reports: Vec<String> = h
         .standin
         .recorded()
         .iter()
         .skip(mark)
-        .filter(|r| log_post(r))
+        .filter(|r| is_log_post(r))
         .map(Recorded::text)
         .collect();
     assert!(

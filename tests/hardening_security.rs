@@ -15,7 +15,6 @@ mod common;
 
 use std::io::Write;
 use std::sync::{Arc, Mutex, OnceLock};
-use std::time::Duration;
 
 use common::discord::*;
 use discord_standin::{payload, Fault};
@@ -62,14 +61,6 @@ fn logs() -> &'static Captured {
     })
 }
 
-fn no_cooldowns(c: &mut medfaq::config::Config) {
-    c.discord.cooldowns = medfaq::config::Cooldowns {
-        per_user: Duration::ZERO,
-        per_channel: Duration::ZERO,
-        same_entry: Duration::ZERO,
-    };
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_token_never_appears_in_logs_even_at_trace() {
     let logs = logs();
@@ -77,28 +68,16 @@ async fn the_token_never_appears_in_logs_even_at_trace() {
     // Answer, then a 401 and a 500 on replies.
     let msg = h.say(QUESTION_CHANNEL, 801, KNOWN);
     h.reply_to(&msg).await;
-    for fault in [Fault::Unauthorized, Fault::ServerError] {
-        let mark = h.standin.mark();
-        h.standin.fail_next(1, fault);
-        h.say(QUESTION_CHANNEL, 802, KNOWN);
-        h.standin
-            .wait_for_request_since(mark, |r| r.status >= 400, WAIT)
-            .await
-            .unwrap();
+    for (fault, status) in [(Fault::Unauthorized, 401), (Fault::ServerError, 500)] {
+        h.say_rejected(fault, status, QUESTION_CHANNEL, 802, KNOWN)
+            .await;
     }
     // Gateway trouble: a resume (the token is sent again) and a new IDENTIFY.
     h.standin.close_gateway(4000);
-    h.standin
-        .wait_until(WAIT, "a resume", |_, g| (g.resumed >= 1).then_some(()))
-        .await
-        .unwrap();
+    h.wait_gateway("a resume", |g| g.resumed >= 1).await;
     h.standin.invalid_session(false);
-    h.standin
-        .wait_until(WAIT, "a second IDENTIFY", |_, g| {
-            (g.identifies >= 2 && g.connected).then_some(())
-        })
-        .await
-        .unwrap();
+    h.wait_gateway("a second IDENTIFY", |g| g.identifies >= 2 && g.connected)
+        .await;
     let msg = h.say(QUESTION_CHANNEL, 803, KNOWN);
     h.reply_to(&msg).await;
     // A rejected token ends the session for good.
@@ -158,23 +137,6 @@ fn canary_forms() -> Vec<String> {
     ]
 }
 
-/// A `/faq reload` interaction from `member`, optionally with the member data edited.
-fn reload_from(h: &Harness, member: &Value, edit: impl FnOnce(&mut Value)) -> (u64, String) {
-    h.interact(|id, tok| {
-        let mut i = payload::slash_command(
-            id,
-            OTHER_CHANNEL,
-            member,
-            tok,
-            "faq",
-            Some("reload"),
-            vec![],
-        );
-        edit(&mut i);
-        i
-    })
-}
-
 const MANAGE_MESSAGES: u64 = 1 << 13;
 const KICK_MEMBERS: u64 = 1 << 1;
 const MENTION_EVERYONE: u64 = 1 << 17;
@@ -215,20 +177,14 @@ async fn reload_rechecks_the_members_role_and_permissions_on_every_use() {
         ),
     ];
     for (what, m, edit) in refused {
-        let (id, _) = reload_from(&h, &m, edit);
+        let (id, _) = h.slash_faq_edited(&m, "reload", vec![], edit);
         let r = h.callback(id).await;
         assert!(
             r.text().contains("Only moderators"),
             "{what}: not refused: {}",
             r.text()
         );
-        assert_eq!(
-            r.message_body()
-                .and_then(|b| b["flags"].as_u64())
-                .map(|f| f & 64),
-            Some(64),
-            "{what}: the refusal should be ephemeral"
-        );
+        assert!(is_ephemeral(&r), "{what}: the refusal should be ephemeral");
     }
     // Nothing was reloaded: the old answer is still served.
     let msg = h.say(QUESTION_CHANNEL, 815, KNOWN);
@@ -238,7 +194,7 @@ async fn reload_rechecks_the_members_role_and_permissions_on_every_use() {
         "a refused reload reloaded: {e:#}"
     );
     // A moderator (by role) may.
-    let (id, token) = reload_from(&h, &moderator(816), |_| {});
+    let (id, token) = h.slash_reload(&moderator(816));
     h.callback(id).await;
     h.followup_containing(&token, "after-back-surgery").await;
     h.stop().await;
@@ -258,17 +214,11 @@ async fn echoed_member_text_cannot_break_formatting_or_mention() {
         "```\n@everyone @here <@&900000000000000010> [free meds](https://evil.example) **x**";
 
     // `/faq list topic:` shows the topic back in the title.
-    let (id, _) = h.interact(|id, tok| {
-        payload::slash_command(
-            id,
-            OTHER_CHANNEL,
-            &member(821),
-            tok,
-            "faq",
-            Some("list"),
-            vec![payload::option("topic", json!(hostile))],
-        )
-    });
+    let (id, _) = h.slash_faq(
+        &member(821),
+        "list",
+        vec![payload::option("topic", json!(hostile))],
+    );
     let r = h.callback(id).await;
     let title = embed(&r)["title"].as_str().unwrap_or("").to_string();
     assert!(title.contains("everyone"), "the topic is shown: {title:?}");
@@ -283,17 +233,11 @@ async fn echoed_member_text_cannot_break_formatting_or_mention() {
 
     // A very long topic still fits the title limit (Discord rejects longer titles).
     let long = "x".repeat(3000);
-    let (id, _) = h.interact(|id, tok| {
-        payload::slash_command(
-            id,
-            OTHER_CHANNEL,
-            &member(822),
-            tok,
-            "faq",
-            Some("list"),
-            vec![payload::option("topic", json!(long))],
-        )
-    });
+    let (id, _) = h.slash_faq(
+        &member(822),
+        "list",
+        vec![payload::option("topic", json!(long))],
+    );
     let r = h.callback(id).await;
     let title = embed(&r)["title"].as_str().unwrap_or("").to_string();
     assert!(
@@ -303,22 +247,15 @@ async fn echoed_member_text_cannot_break_formatting_or_mention() {
     );
 
     // A moderator whose name is hostile: the log-channel report names them, escaped.
-    let (id, token) = reload_from(
-        &h,
-        &discord_standin::member(823, "`mod`_[x](y)@everyone", &[MOD_ROLE], 0),
-        |_| {},
-    );
+    let (id, token) = h.slash_reload(&discord_standin::member(
+        823,
+        "`mod`_[x](y)@everyone",
+        &[MOD_ROLE],
+        0,
+    ));
     h.callback(id).await;
     h.followup_containing(&token, "").await;
-    let log = format!("/channels/{LOG_CHANNEL}/messages");
-    let post = h
-        .standin
-        .wait_for_request(
-            |r| r.path.ends_with(&log) && r.text().contains("reload by"),
-            WAIT,
-        )
-        .await
-        .unwrap();
+    let post = h.log_post(&["reload by"]).await;
     let text = post.text();
     assert!(!text.contains("@everyone"), "{text}");
     assert!(!has_unescaped(&text, "`mod`"), "{text}");

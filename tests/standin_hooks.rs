@@ -17,11 +17,7 @@ async fn a_resumable_close_is_resumed_and_missed_events_replayed() {
     // sent while the bot is disconnected: delivered by the replay on RESUME
     let msg = h.say(QUESTION_CHANNEL, 201, KNOWN);
     h.reply_to(&msg).await;
-    let g = h
-        .standin
-        .wait_until(WAIT, "a resume", |_, g| (g.resumed >= 1).then(|| g.clone()))
-        .await
-        .unwrap();
+    let g = h.wait_gateway("a resume", |g| g.resumed >= 1).await;
     assert_eq!(g.identifies, 1, "resumed, not re-identified: {g:?}");
     h.stop().await;
 }
@@ -30,12 +26,8 @@ async fn a_resumable_close_is_resumed_and_missed_events_replayed() {
 async fn an_invalid_session_leads_to_a_new_identify() {
     let h = Harness::start(|_| {}).await;
     h.standin.invalid_session(false);
-    h.standin
-        .wait_until(WAIT, "a second IDENTIFY", |_, g| {
-            (g.identifies >= 2 && g.connected).then_some(())
-        })
-        .await
-        .unwrap();
+    h.wait_gateway("a second IDENTIFY", |g| g.identifies >= 2 && g.connected)
+        .await;
     let msg = h.say(QUESTION_CHANNEL, 202, KNOWN);
     h.reply_to(&msg).await;
     h.stop().await;
@@ -44,25 +36,16 @@ async fn an_invalid_session_leads_to_a_new_identify() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn failed_rest_calls_are_survived_without_a_duplicate_reply() {
     let h = Harness::start(|_| {}).await;
-    let mark = h.standin.mark();
-    h.standin.fail_next(1, Fault::ServerError);
-    let lost = h.say(QUESTION_CHANNEL, 203, KNOWN);
-    h.standin
-        .wait_for_request_since(mark, |r| r.status == 500, WAIT)
-        .await
-        .unwrap();
-    h.standin.fail_next(
-        1,
-        Fault::RateLimited {
-            retry_after: 0.2,
-            global: false,
-        },
-    );
-    let limited = h.say(QUESTION_CHANNEL_2, 204, OTHER);
-    h.standin
-        .wait_for_request_since(mark, |r| r.status == 429, WAIT)
-        .await
-        .unwrap();
+    let lost = h
+        .say_rejected(Fault::ServerError, 500, QUESTION_CHANNEL, 203, KNOWN)
+        .await;
+    let rate_limited = Fault::RateLimited {
+        retry_after: 0.2,
+        global: false,
+    };
+    let limited = h
+        .say_rejected(rate_limited, 429, QUESTION_CHANNEL_2, 204, OTHER)
+        .await;
     // the bot is still up and answering
     // (another channel and user: the failed replies' cooldowns are released only once
     // their errors come back, which may be after this message arrives)
@@ -72,19 +55,15 @@ async fn failed_rest_calls_are_survived_without_a_duplicate_reply() {
         &format!("<@{}> {OTHER}", discord_standin::BOT_USER_ID),
     );
     h.reply_to(&ok).await;
-    let recorded = h.standin.recorded();
     for m in [&lost, &limited] {
-        let id = m["id"].as_str().unwrap();
-        let attempts = recorded.iter().filter(|r| replies_to(r, id)).count();
+        let replies = h.replies(m);
+        let attempts = replies.len();
         assert!(
             attempts <= 2,
             "{attempts} attempts to answer {}",
             m["content"]
         );
-        let delivered = recorded
-            .iter()
-            .filter(|r| replies_to(r, id) && r.status == 200)
-            .count();
+        let delivered = replies.iter().filter(|r| r.status == 200).count();
         assert!(delivered <= 1, "answered {} twice", m["content"]);
     }
     h.stop().await;
@@ -96,26 +75,15 @@ async fn missing_heartbeat_acks_make_the_bot_reconnect() {
         heartbeat_interval: std::time::Duration::from_millis(300),
     };
     let h = Harness::start_with(options, |_| {}).await;
-    h.standin
-        .wait_until(WAIT, "two heartbeats", |_, g| {
-            (g.heartbeats >= 2).then_some(())
-        })
-        .await
-        .unwrap();
+    h.wait_gateway("two heartbeats", |g| g.heartbeats >= 2)
+        .await;
     h.standin.set_heartbeat_ack(false);
-    h.standin
-        .wait_until(WAIT, "a reconnect", |_, g| {
-            (g.connections >= 2).then_some(())
-        })
-        .await
-        .unwrap();
+    h.wait_gateway("a reconnect", |g| g.connections >= 2).await;
     h.standin.set_heartbeat_ack(true);
-    h.standin
-        .wait_until(WAIT, "a live session", |_, g| {
-            (g.connected && g.resumed + g.identifies >= 2).then_some(())
-        })
-        .await
-        .unwrap();
+    h.wait_gateway("a live session", |g| {
+        g.connected && g.resumed + g.identifies >= 2
+    })
+    .await;
     let msg = h.say(QUESTION_CHANNEL, 206, KNOWN);
     h.reply_to(&msg).await;
     h.stop().await;
@@ -135,12 +103,10 @@ async fn shutdown_finishes_a_reply_in_flight() {
         .unwrap();
     // `run` returns only after the reply in flight was delivered
     h.wait_stopped().await;
-    let id = msg["id"].as_str().unwrap();
     let delivered = h
-        .standin
-        .recorded()
+        .replies(&msg)
         .into_iter()
-        .find(|r| replies_to(r, id))
+        .next()
         .expect("the reply in flight was finished before run returned");
     assert_eq!(delivered.status, 200);
     h.stop().await;

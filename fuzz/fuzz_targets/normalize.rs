@@ -3,25 +3,19 @@
 //! is a prefix of at most the asked number of characters).
 #![no_main]
 
-use std::sync::OnceLock;
+mod bundled;
 
+use bundled::knowledge;
 use libfuzzer_sys::fuzz_target;
-use medfaq::knowledge::Knowledge;
 use medfaq::matcher::normalize::{stem, truncate_chars, undouble, words};
-use medfaq::matcher::MatchOptions;
-
-fn knowledge() -> &'static Knowledge {
-    static K: OnceLock<Knowledge> = OnceLock::new();
-    K.get_or_init(|| {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../faq");
-        Knowledge::load(&dir, MatchOptions::default()).expect("the bundled FAQ loads")
-    })
-}
 
 fuzz_target!(|text: &str| {
     for w in words(text) {
         assert!(!w.is_empty(), "empty word from {text:?}");
-        assert!(!w.chars().any(char::is_whitespace), "word {w:?} has whitespace");
+        assert!(
+            !w.chars().any(char::is_whitespace),
+            "word {w:?} has whitespace"
+        );
         let _ = stem(&w);
         let _ = undouble(&w);
     }

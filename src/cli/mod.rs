@@ -13,6 +13,8 @@ mod bench;
 mod faq_cmds;
 mod serve;
 
+pub use ask::default_eval_file;
+
 /// Answers community health questions from a curated FAQ (CLI and Discord bot).
 #[derive(Debug, Parser)]
 #[command(name = "medfaq", version, about)]

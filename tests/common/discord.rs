@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use discord_standin::payload::{self, MANAGE_GUILD};
-use discord_standin::{Recorded, StandIn, GUILD_ID};
-use medfaq::config::{Config, Token};
+use discord_standin::{Fault, GatewayStats, Recorded, StandIn, GUILD_ID};
+use medfaq::config::{Config, Cooldowns, Token};
 use medfaq::knowledge::Knowledge;
 use serde_json::{json, Value};
 
@@ -39,10 +39,7 @@ pub fn init_logs() {
         .try_init();
 }
 
-/// The bundled FAQ folder.
-pub fn bundled_faq() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("faq")
-}
+pub use super::faq::bundled_faq;
 
 fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
@@ -69,6 +66,34 @@ pub fn test_config(standin: &StandIn, faq_dir: &Path) -> Config {
     config.faq.dir = faq_dir.to_path_buf();
     config.faq.watch = false;
     config
+}
+
+/// A `tweak` for [`Harness::start`]: no cooldowns at all, for tests where questions flow
+/// fast.
+pub fn no_cooldowns(c: &mut Config) {
+    c.discord.cooldowns = Cooldowns {
+        per_user: Duration::ZERO,
+        per_channel: Duration::ZERO,
+        same_entry: Duration::ZERO,
+    };
+}
+
+/// A `tweak` for [`Harness::start`]: folder watching on, with a `debounce_ms` window.
+pub fn watch_folder(c: &mut Config, debounce_ms: u64) {
+    c.faq.watch = true;
+    c.faq.debounce = Duration::from_millis(debounce_ms);
+}
+
+/// Waits until the bot behind `standin` is connected and has registered its commands.
+pub async fn wait_connected(standin: &StandIn) {
+    standin
+        .wait_ready(WAIT)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    standin
+        .wait_for_request(|r| r.method == "PUT" && r.path.ends_with("/commands"), WAIT)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
 }
 
 impl Harness {
@@ -105,16 +130,7 @@ impl Harness {
             shutdown: Some(tx),
             bot: Some(bot),
         };
-        harness
-            .standin
-            .wait_ready(WAIT)
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
-        harness
-            .standin
-            .wait_for_request(|r| r.method == "PUT" && r.path.ends_with("/commands"), WAIT)
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
+        wait_connected(&harness.standin).await;
         harness
     }
 
@@ -180,34 +196,136 @@ impl Harness {
             .unwrap_or_else(|e| panic!("no follow-up containing {needle:?}: {e}"))
     }
 
+    /// `member` presses the button `custom_id` under the bot's message `carrier` in
+    /// `channel`; returns the interaction id.
+    pub fn press(&self, channel: u64, member: &Value, custom_id: &str, carrier: &Value) -> u64 {
+        let (id, _) =
+            self.interact(|id, tok| payload::button(id, channel, member, tok, custom_id, carrier));
+        id
+    }
+
+    /// `/faq <sub>` with `options` from `member`, in [`OTHER_CHANNEL`].
+    pub fn slash_faq(&self, member: &Value, sub: &str, options: Vec<Value>) -> (u64, String) {
+        self.slash_faq_edited(member, sub, options, |_| {})
+    }
+
+    /// [`Harness::slash_faq`] with the interaction payload changed by `edit` before it is
+    /// sent (e.g. member data Discord would not normally send).
+    pub fn slash_faq_edited(
+        &self,
+        member: &Value,
+        sub: &str,
+        options: Vec<Value>,
+        edit: impl FnOnce(&mut Value),
+    ) -> (u64, String) {
+        self.interact(|id, tok| {
+            let mut interaction =
+                payload::slash_command(id, OTHER_CHANNEL, member, tok, "faq", Some(sub), options);
+            edit(&mut interaction);
+            interaction
+        })
+    }
+
     /// `/faq ask question:` from `member`.
     pub fn slash_ask(&self, member: &Value, question: &str) -> (u64, String) {
-        self.interact(|id, tok| {
-            payload::slash_command(
-                id,
-                OTHER_CHANNEL,
-                member,
-                tok,
-                "faq",
-                Some("ask"),
-                vec![payload::option("question", json!(question))],
-            )
-        })
+        self.slash_faq(
+            member,
+            "ask",
+            vec![payload::option("question", json!(question))],
+        )
+    }
+
+    /// `/faq show entry:` from `member`.
+    pub fn slash_show(&self, member: &Value, entry_id: &str) -> (u64, String) {
+        self.slash_faq(
+            member,
+            "show",
+            vec![payload::option("entry", json!(entry_id))],
+        )
     }
 
     /// `/faq reload` from `member`.
     pub fn slash_reload(&self, member: &Value) -> (u64, String) {
-        self.interact(|id, tok| {
-            payload::slash_command(
-                id,
-                OTHER_CHANNEL,
-                member,
-                tok,
-                "faq",
-                Some("reload"),
-                vec![],
+        self.slash_faq(member, "reload", vec![])
+    }
+
+    /// Sends a member's message whose reply Discord rejects: the next REST call gets
+    /// `fault`; waits until a call was answered with `status`. Returns the message.
+    pub async fn say_rejected(
+        &self,
+        fault: Fault,
+        status: u16,
+        channel: u64,
+        user: u64,
+        content: &str,
+    ) -> Value {
+        let mark = self.standin.mark();
+        self.standin.fail_next(1, fault);
+        let msg = self.say(channel, user, content);
+        self.request_since(mark, |r| r.status == status).await;
+        msg
+    }
+
+    /// Every recorded reply to message `msg`, attempted or delivered.
+    pub fn replies(&self, msg: &Value) -> Vec<Recorded> {
+        let id = msg["id"].as_str().unwrap();
+        self.standin
+            .recorded()
+            .into_iter()
+            .filter(|r| replies_to(r, id))
+            .collect()
+    }
+
+    /// Asserts that none of `msgs` got a reply; `why` says why none was due.
+    #[track_caller]
+    pub fn assert_unanswered(&self, msgs: &[&Value], why: &str) {
+        for m in msgs {
+            let replies = self.replies(m);
+            assert!(
+                replies.is_empty(),
+                "answered {} despite {why}: {replies:?}",
+                m["content"]
+            );
+        }
+    }
+
+    /// Waits for the first REST call at index `>= mark` matching `pred`.
+    pub async fn request_since(&self, mark: usize, pred: impl Fn(&Recorded) -> bool) -> Recorded {
+        self.standin
+            .wait_for_request_since(mark, pred, WAIT)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// Waits for a post in the moderators' log channel at index `>= mark` containing every
+    /// needle.
+    pub async fn log_post_since(&self, mark: usize, needles: &[&str]) -> Recorded {
+        let wanted: Vec<String> = needles.iter().map(|s| s.to_string()).collect();
+        self.standin
+            .wait_for_request_since(
+                mark,
+                move |r| is_log_post(r) && wanted.iter().all(|n| r.text().contains(n.as_str())),
+                WAIT,
             )
-        })
+            .await
+            .unwrap_or_else(|e| panic!("no log post with {needles:?}: {e}"))
+    }
+
+    /// The first post in the moderators' log channel containing every needle.
+    pub async fn log_post(&self, needles: &[&str]) -> Recorded {
+        self.log_post_since(0, needles).await
+    }
+
+    /// Waits until the gateway bookkeeping satisfies `cond` (`what` names it on timeout).
+    pub async fn wait_gateway(
+        &self,
+        what: &str,
+        cond: impl Fn(&GatewayStats) -> bool,
+    ) -> GatewayStats {
+        self.standin
+            .wait_until(WAIT, what, |_, g| cond(g).then(|| g.clone()))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
     }
 
     /// Asks the bot to shut down now (see [`Harness::stop`] for the checks).
@@ -266,6 +384,26 @@ pub fn replies_to(r: &Recorded, id: &str) -> bool {
             .is_some_and(|m| {
                 m.as_str() == Some(id) || m.as_u64().map(|n| n.to_string()).as_deref() == Some(id)
             })
+}
+
+/// Whether `r` is a post in the moderators' log channel.
+pub fn is_log_post(r: &Recorded) -> bool {
+    r.is_channel_message()
+        && r.path
+            .ends_with(&format!("/channels/{LOG_CHANNEL}/messages"))
+}
+
+/// Whether the message `r` sends is ephemeral (flag 64), for callbacks and follow-ups.
+pub fn is_ephemeral(r: &Recorded) -> bool {
+    r.message_body()
+        .and_then(|m| m["flags"].as_u64())
+        .is_some_and(|f| f & 64 != 0)
+}
+
+/// Appends `paragraph` to the end of the file at `path` (an entry's answer).
+pub fn append_paragraph(path: &Path, paragraph: &str) {
+    let text = std::fs::read_to_string(path).unwrap();
+    std::fs::write(path, format!("{}\n\n{paragraph}\n", text.trim_end())).unwrap();
 }
 
 /// Every payload that puts content in a channel sets allowed mentions to none, and no
