@@ -1064,7 +1064,11 @@ struct MemoWord {
 
 /// Per-build memo of [`Index::analyze_for_index`] (dropped with the build).
 struct WordMemo {
-    slots: FxHashMap<Box<str>, usize>,
+    /// Slots of words of at most [`WordMemo::INLINE`] bytes, keyed by their bytes and
+    /// length packed in place: no pointer to follow, no string to compare.
+    short: FxHashMap<[u64; 2], usize>,
+    /// Slots of longer words.
+    long: FxHashMap<Box<str>, usize>,
     words: Vec<MemoWord>,
     /// Whether there are synonym phrases to rewrite.
     synonyms: bool,
@@ -1075,16 +1079,40 @@ struct WordMemo {
 impl WordMemo {
     fn new(synonyms: &Synonyms) -> WordMemo {
         WordMemo {
-            slots: FxHashMap::default(),
+            short: FxHashMap::default(),
+            long: FxHashMap::default(),
             words: Vec::new(),
             synonyms: synonyms.words().next().is_some(),
             text: Vec::new(),
         }
     }
 
+    const INLINE: usize = 15;
+
+    /// `w`'s bytes, zero-padded, and its length in the last byte (exact: two words have
+    /// the same key only if they are equal).
+    fn inline_key(w: &str) -> Option<[u64; 2]> {
+        if w.len() > Self::INLINE {
+            return None;
+        }
+        let mut bytes = [0u8; 16];
+        bytes[..w.len()].copy_from_slice(w.as_bytes());
+        bytes[15] = w.len() as u8;
+        let (lo, hi) = bytes.split_at(8);
+        Some([
+            u64::from_le_bytes(lo.try_into().expect("8 bytes")),
+            u64::from_le_bytes(hi.try_into().expect("8 bytes")),
+        ])
+    }
+
     /// The slot of written word `w`, made on first sight (its stem joins `known`).
     fn slot(&mut self, w: &str, known: &mut FxHashSet<String>) -> usize {
-        if let Some(&slot) = self.slots.get(w) {
+        let key = Self::inline_key(w);
+        let found = match key {
+            Some(k) => self.short.get(&k),
+            None => self.long.get(w),
+        };
+        if let Some(&slot) = found {
             return slot;
         }
         let stem = stem(w);
@@ -1099,7 +1127,10 @@ impl WordMemo {
             stem,
             term: None,
         });
-        self.slots.insert(w.into(), slot);
+        match key {
+            Some(k) => self.short.insert(k, slot),
+            None => self.long.insert(w.into(), slot),
+        };
         slot
     }
 }
