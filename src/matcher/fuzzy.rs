@@ -8,15 +8,14 @@
 //! size.
 //!
 //! Layout: both tables ([`Fuzzy::lookup`]'s deletes and [`Fuzzy::lookup_loose`]'s
-//! character trigrams) are [`Postings`]: a hash map from a 64-bit key to a range of one
-//! flat array of word ids (CSR). Delete keys are polynomial hashes over the characters,
-//! computed from prefix hashes, so a delete variant is hashed in O(1) without building
-//! it; trigram keys pack three characters exactly. A hash collision only adds a
-//! candidate, which the distance check then rejects: results never depend on the keys.
+//! character trigrams) are `Postings`: sorted 64-bit keys, each owning a slice of one
+//! flat array of word ids (CSR), found through a directory on the keys' top bits. Delete
+//! keys are polynomial hashes over the characters, computed from prefix hashes, so a
+//! delete variant is hashed in O(1) without building it; trigram keys are the three
+//! characters packed exactly (then mixed). A hash collision only adds a candidate, which
+//! the distance check then rejects: results never depend on the keys.
 //! Query deletes are visited one depth at a time, and the lookup stops after depth 1
 //! when a word at distance 1 was found (every such word shares a depth-1 delete).
-
-use rustc_hash::FxHashMap;
 
 use super::normalize::max_typo_distance;
 
@@ -28,42 +27,87 @@ pub struct Correction {
     pub distance: usize,
 }
 
-/// Word ids grouped by key: each key owns one slice of `ids`.
-#[derive(Debug, Clone, Default)]
+/// Word ids grouped by key (CSR): the sorted distinct keys, each owning one slice of
+/// `ids`, found through a directory on the keys' top bits (keys are well mixed, so each
+/// directory cell holds a handful of keys). Smaller than a hash map of ranges, and as
+/// fast: one directory read, then a short search in one or two cache lines.
+#[derive(Debug, Clone)]
 struct Postings {
-    /// key -> (start, end) in `ids`.
-    ranges: FxHashMap<u64, (u32, u32)>,
+    /// Distinct keys, ascending.
+    keys: Vec<u64>,
+    /// `ids[offsets[i]..offsets[i + 1]]` are the words of `keys[i]`.
+    offsets: Vec<u32>,
     /// Word ids, ascending within each key's slice.
     ids: Vec<u32>,
+    /// `keys[dir[p]..dir[p + 1]]` are the keys whose top bits (`key >> shift`) are `p`.
+    dir: Vec<u32>,
+    shift: u32,
 }
+
+impl Default for Postings {
+    fn default() -> Postings {
+        Postings::build(Vec::new())
+    }
+}
+
+/// Keys per directory cell aimed at.
+const KEYS_PER_CELL: usize = 4;
 
 impl Postings {
     /// Groups `(key, word)` pairs (duplicates allowed) by key.
     fn build(mut pairs: Vec<(u64, u32)>) -> Postings {
         pairs.sort_unstable();
         pairs.dedup();
-        let mut ranges = FxHashMap::default();
+        let mut keys = Vec::new();
+        let mut offsets = Vec::new();
         let mut ids = Vec::with_capacity(pairs.len());
+        for &(key, word) in &pairs {
+            if keys.last() != Some(&key) {
+                keys.push(key);
+                offsets.push(ids.len() as u32);
+            }
+            ids.push(word);
+        }
+        offsets.push(ids.len() as u32);
+        let bits = (keys.len() / KEYS_PER_CELL)
+            .next_power_of_two()
+            .trailing_zeros()
+            .min(24);
+        let shift = 64 - bits;
+        let mut dir = Vec::with_capacity((1 << bits) + 1);
         let mut at = 0;
-        while at < pairs.len() {
-            let key = pairs[at].0;
-            let start = ids.len() as u32;
-            while at < pairs.len() && pairs[at].0 == key {
-                ids.push(pairs[at].1);
+        for cell in 0..=1u64 << bits {
+            while at < keys.len() && cell_of(keys[at], shift) < cell {
                 at += 1;
             }
-            ranges.insert(key, (start, ids.len() as u32));
+            dir.push(at as u32);
         }
-        Postings { ranges, ids }
+        Postings {
+            keys,
+            offsets,
+            ids,
+            dir,
+            shift,
+        }
     }
 
     /// The words stored under `key`.
     fn get(&self, key: u64) -> &[u32] {
-        match self.ranges.get(&key) {
-            Some(&(start, end)) => &self.ids[start as usize..end as usize],
+        let cell = cell_of(key, self.shift) as usize;
+        let (lo, hi) = (self.dir[cell] as usize, self.dir[cell + 1] as usize);
+        match self.keys[lo..hi].iter().position(|&k| k == key) {
+            Some(i) => {
+                let i = lo + i;
+                &self.ids[self.offsets[i] as usize..self.offsets[i + 1] as usize]
+            }
             None => &[],
         }
     }
+}
+
+/// The directory cell of `key`: its top `64 - shift` bits (none when `shift` is 64).
+fn cell_of(key: u64, shift: u32) -> u64 {
+    key.checked_shr(shift).unwrap_or(0)
 }
 
 /// The symmetric-delete table over a fixed vocabulary.
@@ -90,7 +134,8 @@ const LOOSE_VERIFY: usize = 24;
 const LOOSE_MIN_SIMILARITY: f64 = 0.65;
 
 /// Calls `f` with the key of every trigram of `^word$` (duplicates included): the three
-/// characters packed into 63 bits, so distinct trigrams never share a key.
+/// characters packed into 63 bits and mixed by a bijection, so distinct trigrams never
+/// share a key.
 fn for_each_trigram(word: &[char], f: &mut impl FnMut(u64)) {
     let padded = std::iter::once('^')
         .chain(word.iter().copied())
@@ -99,7 +144,7 @@ fn for_each_trigram(word: &[char], f: &mut impl FnMut(u64)) {
     for (i, c) in padded.enumerate() {
         let z = u64::from(c);
         if i >= 2 {
-            f(x << 42 | y << 21 | z);
+            f(finish(x << 42 | y << 21 | z, 0));
         }
         (x, y) = (y, z);
     }
@@ -181,8 +226,8 @@ impl DeleteHasher {
     }
 }
 
-/// Mixes a polynomial hash with the string's length into a table key (all bits of the
-/// hash reach all bits of the key).
+/// Mixes a hash with a string's length into a table key (all bits of the hash reach
+/// all bits of the key). For a fixed length it is a bijection, so exact keys stay exact.
 fn finish(h: u64, len: usize) -> u64 {
     let mut x = h ^ (len as u64).wrapping_mul(0xff51_afd7_ed55_8ccd);
     x ^= x >> 33;
