@@ -377,11 +377,12 @@ impl Index {
         // per entry: term -> (field, strength for question/keywords or tf for answer)
         let mut per_entry: FxHashMap<u32, (Field, f32)> = FxHashMap::default();
         let mut items: Vec<Vec<(u32, Field, f32)>> = Vec::with_capacity(faq.entries.len());
+        let mut memo = WordMemo::new(&index.synonyms);
         for entry in &faq.entries {
             per_entry.clear();
             let mut texts = Vec::new();
             for text in std::iter::once(&entry.question).chain(&entry.alternates) {
-                let mut ids = index.analyze_for_index(text, Some(&mut correctable));
+                let mut ids = index.analyze_for_index(text, Some(&mut correctable), &mut memo);
                 ids.sort_unstable();
                 ids.dedup();
                 for &t in &ids {
@@ -390,13 +391,13 @@ impl Index {
                 texts.push(ids);
             }
             for kw in &entry.keywords {
-                for id in index.analyze_for_index(kw, Some(&mut correctable)) {
+                for id in index.analyze_for_index(kw, Some(&mut correctable), &mut memo) {
                     per_entry
                         .entry(id)
                         .or_insert((Field::Keywords, STRENGTH_KEYWORD));
                 }
             }
-            let answer = index.analyze_for_index(&entry.answer, None);
+            let answer = index.analyze_for_index(&entry.answer, None, &mut memo);
             answer_lens.push(answer.len() as f32);
             for id in answer {
                 let slot = per_entry.entry(id).or_insert((Field::Answer, 0.0));
@@ -536,36 +537,42 @@ impl Index {
     }
 
     /// Terms of FAQ text (no typo correction). Records every word as known, and the
-    /// meaningful ones in `correctable` when given.
+    /// meaningful ones in `correctable` when given. `memo` carries what earlier texts
+    /// taught about each word (stem, stop word, term id) through one build.
     fn analyze_for_index(
         &mut self,
         text: &str,
         mut correctable: Option<&mut FxHashMap<String, u32>>,
+        memo: &mut WordMemo,
     ) -> Vec<u32> {
-        let ws = words(text);
-        let stems: Vec<String> = ws.iter().map(|w| stem(w)).collect();
-        for (w, s) in ws.iter().zip(&stems) {
-            if !self.known_words.contains(s.as_str()) {
-                self.known_words.insert(s.clone());
-            }
+        let mut slots = std::mem::take(&mut memo.text);
+        slots.clear();
+        let known = &mut self.known_words;
+        normalize::for_each_word(text, |w| {
+            let slot = memo.slot(w, known);
             if let Some(c) = correctable.as_deref_mut() {
-                if !is_number(s) {
-                    match c.get_mut(w.as_str()) {
+                if !memo.words[slot].number {
+                    match c.get_mut(w) {
                         Some(n) => *n += 1,
                         None => {
-                            c.insert(w.clone(), 1);
+                            c.insert(w.to_string(), 1);
                         }
                     }
                 }
             }
-        }
-        let refs: Vec<&str> = stems.iter().map(String::as_str).collect();
-        let lens: Vec<usize> = ws.iter().map(|w| w.chars().count()).collect();
-        let rewrites = self.synonyms.rewrites(&refs, &lens);
-        let mut out = Vec::with_capacity(stems.len());
+            slots.push(slot);
+        });
+        let rewrites = if memo.synonyms {
+            let refs: Vec<&str> = slots.iter().map(|&s| memo.words[s].stem.as_str()).collect();
+            let lens: Vec<usize> = slots.iter().map(|&s| memo.words[s].chars).collect();
+            self.synonyms.rewrites(&refs, &lens)
+        } else {
+            Vec::new()
+        };
+        let mut out = Vec::with_capacity(slots.len());
         let mut r = rewrites.iter().peekable();
         let mut i = 0;
-        while i < stems.len() {
+        while i < slots.len() {
             if let Some(rw) = r.next_if(|rw| rw.start == i) {
                 let group = rw.group;
                 let term: String = self.synonyms.term(group).into();
@@ -576,12 +583,18 @@ impl Index {
                 }
                 i += rw.len;
             } else {
-                if !is_stop(&ws[i]) {
-                    out.push(self.intern(&stems[i]));
+                let word = &mut memo.words[slots[i]];
+                if !word.stop {
+                    let id = match word.term {
+                        Some(id) => id,
+                        None => *word.term.insert(self.intern(&word.stem)),
+                    };
+                    out.push(id);
                 }
                 i += 1;
             }
         }
+        memo.text = slots;
         out
     }
 
@@ -1068,6 +1081,91 @@ impl Index {
             }
         }
         out
+    }
+}
+
+/// What the index build learned about a written word, so that each distinct word is
+/// stemmed, checked and interned once however often the FAQ uses it.
+struct MemoWord {
+    stem: String,
+    /// Characters of the word as written.
+    chars: usize,
+    stop: bool,
+    number: bool,
+    /// Term id of the stem, once interned.
+    term: Option<u32>,
+}
+
+/// Per-build memo of [`Index::analyze_for_index`] (dropped with the build).
+struct WordMemo {
+    /// Slots of words of at most [`WordMemo::INLINE`] bytes, keyed by their bytes and
+    /// length packed in place: no pointer to follow, no string to compare.
+    short: FxHashMap<[u64; 2], usize>,
+    /// Slots of longer words.
+    long: FxHashMap<Box<str>, usize>,
+    words: Vec<MemoWord>,
+    /// Whether there are synonym phrases to rewrite.
+    synonyms: bool,
+    /// Scratch: the slots of the text being analysed.
+    text: Vec<usize>,
+}
+
+impl WordMemo {
+    fn new(synonyms: &Synonyms) -> WordMemo {
+        WordMemo {
+            short: FxHashMap::default(),
+            long: FxHashMap::default(),
+            words: Vec::new(),
+            synonyms: synonyms.words().next().is_some(),
+            text: Vec::new(),
+        }
+    }
+
+    const INLINE: usize = 15;
+
+    /// `w`'s bytes, zero-padded, and its length in the last byte (exact: two words have
+    /// the same key only if they are equal).
+    fn inline_key(w: &str) -> Option<[u64; 2]> {
+        if w.len() > Self::INLINE {
+            return None;
+        }
+        let mut bytes = [0u8; 16];
+        bytes[..w.len()].copy_from_slice(w.as_bytes());
+        bytes[15] = w.len() as u8;
+        let (lo, hi) = bytes.split_at(8);
+        Some([
+            u64::from_le_bytes(lo.try_into().expect("8 bytes")),
+            u64::from_le_bytes(hi.try_into().expect("8 bytes")),
+        ])
+    }
+
+    /// The slot of written word `w`, made on first sight (its stem joins `known`).
+    fn slot(&mut self, w: &str, known: &mut FxHashSet<String>) -> usize {
+        let key = Self::inline_key(w);
+        let found = match key {
+            Some(k) => self.short.get(&k),
+            None => self.long.get(w),
+        };
+        if let Some(&slot) = found {
+            return slot;
+        }
+        let stem = stem(w);
+        if !known.contains(stem.as_str()) {
+            known.insert(stem.clone());
+        }
+        let slot = self.words.len();
+        self.words.push(MemoWord {
+            number: is_number(&stem),
+            stop: is_stop(w),
+            chars: w.chars().count(),
+            stem,
+            term: None,
+        });
+        match key {
+            Some(k) => self.short.insert(k, slot),
+            None => self.long.insert(w.into(), slot),
+        };
+        slot
     }
 }
 

@@ -44,6 +44,21 @@ pub fn truncate_chars(text: &str, max_chars: usize) -> &str {
 /// assert_eq!(words("Soooo <@123> **Mag** & `x` L-threonate?!"), ["soo", "mag", "l", "threonate"]);
 /// ```
 pub fn words(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for_each_word(text, |w| out.push(w.to_string()));
+    out
+}
+
+/// Calls `f` with each word [`words`] returns, in order, without allocating a `String`
+/// per word (the index build tokenizes every answer of the FAQ).
+///
+/// ```
+/// use medfaq::matcher::normalize::for_each_word;
+/// let mut seen = Vec::new();
+/// for_each_word("Can't  SLEEEP!", |w| seen.push(w.to_string()));
+/// assert_eq!(seen, ["cant", "sleep"]);
+/// ```
+pub fn for_each_word(text: &str, mut f: impl FnMut(&str)) {
     let text: std::borrow::Cow<str> = if text.is_ascii() {
         text.into()
     } else {
@@ -56,11 +71,72 @@ pub fn words(text: &str) -> Vec<String> {
     } else {
         text
     };
-    let mut out = Vec::new();
+    if text.is_ascii() {
+        split_ascii_words(&text, &mut f);
+    } else {
+        split_words(text.chars().flat_map(char::to_lowercase), &mut f);
+    }
+}
+
+/// [`split_words`] for ASCII text, byte by byte: what it does to ASCII characters (which
+/// lowercase to one ASCII character each). A word already as it should be (lowercase, no
+/// apostrophe, no letter run cut) is passed as a slice of `text`; only the others are
+/// copied.
+fn split_ascii_words(text: &str, f: &mut impl FnMut(&str)) {
+    // the word, when it differs from its span of `text`
+    let mut copy = String::new();
+    let mut copied = false;
+    // where the current word starts in `text`
+    let mut start: Option<usize> = None;
+    // the previous letter of the current run (0: none; never alphanumeric)
+    let mut last = 0u8;
+    let mut run = 0usize;
+    for (i, &b) in text.as_bytes().iter().enumerate() {
+        let c = b.to_ascii_lowercase();
+        if c.is_ascii_alphanumeric() {
+            let from = *start.get_or_insert(i);
+            if c == last {
+                run += 1;
+            } else {
+                run = 1;
+                last = c;
+            }
+            let keep = run <= 2;
+            if !copied && (c != b || !keep) {
+                copied = true;
+                copy.clear();
+                copy.push_str(&text[from..i]);
+            }
+            if copied && keep {
+                copy.push(char::from(c));
+            }
+        } else if c == b'\'' {
+            // joins: can't -> cant
+            if let (Some(from), false) = (start, copied) {
+                copied = true;
+                copy.clear();
+                copy.push_str(&text[from..i]);
+            }
+        } else {
+            last = 0;
+            run = 0;
+            if let Some(from) = start.take() {
+                f(if copied { &copy } else { &text[from..i] });
+                copied = false;
+            }
+        }
+    }
+    if let Some(from) = start {
+        f(if copied { &copy } else { &text[from..] });
+    }
+}
+
+/// The word splitting of [`words`] over lowercased characters.
+fn split_words(chars: impl Iterator<Item = char>, f: &mut impl FnMut(&str)) {
     let mut word = String::new();
     let mut last: Option<char> = None;
     let mut run = 0usize;
-    for c in text.chars().flat_map(char::to_lowercase) {
+    for c in chars {
         if c.is_alphanumeric() {
             if Some(c) == last {
                 run += 1;
@@ -77,14 +153,14 @@ pub fn words(text: &str) -> Vec<String> {
             last = None;
             run = 0;
             if !word.is_empty() {
-                out.push(std::mem::take(&mut word));
+                f(&word);
+                word.clear();
             }
         }
     }
     if !word.is_empty() {
-        out.push(word);
+        f(&word);
     }
-    out
 }
 
 /// Words that carry no topic: function words, question words, chat filler.
@@ -371,6 +447,19 @@ mod tests {
         assert_eq!(words("can't   won’t"), ["cant", "wont"]);
         assert_eq!(words("❤️ 🙂"), Vec::<String>::new());
         assert_eq!(undouble("soo"), "so");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn ascii_fast_path_splits_like_the_char_path(text in "[ -~]{0,40}|[aAbB1' .-]{0,40}") {
+            let (mut fast, mut slow) = (Vec::new(), Vec::new());
+            split_ascii_words(&text, &mut |w: &str| fast.push(w.to_string()));
+            split_words(
+                text.chars().flat_map(char::to_lowercase),
+                &mut |w: &str| slow.push(w.to_string()),
+            );
+            proptest::prop_assert_eq!(fast, slow);
+        }
     }
 
     #[test]
