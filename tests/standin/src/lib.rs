@@ -21,6 +21,7 @@ use axum::extract::State;
 use axum::http::{Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use axum::serve::ListenerExt;
 use axum::{Json, Router};
 use serde_json::{json, Value};
 use tokio::sync::{mpsc, watch};
@@ -184,12 +185,17 @@ impl std::fmt::Debug for GatewayStats {
 pub struct Options {
     /// Sent in HELLO.
     pub heartbeat_interval: Duration,
+    /// `TCP_NODELAY` on every accepted connection (on by default). Off, a small gateway
+    /// frame written while the previous one is not yet acknowledged waits for the bot's
+    /// delayed ACK (Nagle): a ~40 ms stall on Linux loopback. Off only to reproduce that.
+    pub tcp_nodelay: bool,
 }
 
 impl Default for Options {
     fn default() -> Self {
         Options {
             heartbeat_interval: Duration::from_millis(41_250),
+            tcp_nodelay: true,
         }
     }
 }
@@ -230,10 +236,17 @@ struct Shared {
 }
 
 impl Shared {
+    /// Changes state that waiters watch: wakes every [`StandIn::wait_until`].
     fn with<T>(&self, f: impl FnOnce(&mut Inner) -> T) -> T {
         let out = f(&mut self.inner.lock().unwrap_or_else(|p| p.into_inner()));
         self.version.send_modify(|v| *v += 1);
         out
+    }
+
+    /// Reads state, or changes what no wait depends on (ids): wakes nobody, so a busy
+    /// bot does not make every waiter rescan the record for nothing.
+    fn peek<T>(&self, f: impl FnOnce(&mut Inner) -> T) -> T {
+        f(&mut self.inner.lock().unwrap_or_else(|p| p.into_inner()))
     }
 }
 
@@ -274,6 +287,7 @@ impl StandIn {
             .await
             .expect("bind 127.0.0.1:0");
         let addr = listener.local_addr().expect("local addr");
+        let nodelay = options.tcp_nodelay;
         let shared = Arc::new(Shared {
             base: format!("http://{addr}"),
             ws: format!("ws://{addr}/ws"),
@@ -296,6 +310,10 @@ impl StandIn {
             .route("/ws", get(gateway))
             .fallback(rest)
             .with_state(shared.clone());
+        // Set per accepted socket: the listener's setting is not inherited.
+        let listener = listener.tap_io(move |tcp| {
+            let _ = tcp.set_nodelay(nodelay);
+        });
         let server = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
@@ -322,7 +340,7 @@ impl StandIn {
 
     /// A fresh snowflake (message, interaction and user ids in tests).
     pub fn next_id(&self) -> u64 {
-        self.shared.with(|i| {
+        self.shared.peek(|i| {
             i.next_id += 1;
             i.next_id
         })
@@ -330,17 +348,17 @@ impl StandIn {
 
     /// Every REST call so far, in order.
     pub fn recorded(&self) -> Vec<Recorded> {
-        self.shared.with(|i| i.requests.clone())
+        self.shared.peek(|i| i.requests.clone())
     }
 
     /// How many REST calls were recorded so far (a mark for [`Self::wait_for_request_since`]).
     pub fn mark(&self) -> usize {
-        self.shared.with(|i| i.requests.len())
+        self.shared.peek(|i| i.requests.len())
     }
 
     /// Gateway bookkeeping now.
     pub fn gateway(&self) -> GatewayStats {
-        self.shared.with(|i| i.gateway.clone())
+        self.shared.peek(|i| i.gateway.clone())
     }
 
     /// Waits until `f` returns `Some` (re-checked on every change of the stand-in's state).
@@ -403,7 +421,7 @@ impl StandIn {
     /// REST calls that arrived so far, including any still being answered (a `Slow` fault
     /// holds a call between arrival and its record).
     pub fn rest_started(&self) -> usize {
-        self.shared.with(|i| i.rest_started)
+        self.shared.peek(|i| i.rest_started)
     }
 
     /// Waits until at least `n` REST calls have arrived (see [`Self::rest_started`]).
@@ -753,13 +771,13 @@ fn no_content() -> (u16, Response) {
 fn route(shared: &Shared, method: &Method, path: &str, body: Option<&Value>) -> (u16, Response) {
     let parts: Vec<&str> = path.trim_start_matches("/api/v10/").split('/').collect();
     let new_id = || {
-        shared.with(|i| {
+        shared.peek(|i| {
             i.next_id += 1;
             i.next_id
         })
     };
     let channel_of = |token: &str| -> u64 {
-        shared.with(|i| i.interaction_channels.get(token).copied().unwrap_or(1))
+        shared.peek(|i| i.interaction_channels.get(token).copied().unwrap_or(1))
     };
     let empty = json!({});
     let body = body.unwrap_or(&empty);
