@@ -23,23 +23,24 @@ pub(crate) async fn on_event(
     let ctx = fw.serenity_context.clone();
     match event {
         serenity::FullEvent::Message { new_message } => {
-            let msg = new_message.clone();
-            if !in_scope(&bot, &msg) {
+            if !in_scope(&bot, new_message) {
                 return Ok(());
             }
             let _busy = bot.busy();
-            let task = tokio::spawn(on_message(ctx.clone(), bot.clone(), msg.clone()));
+            let (channel, id) = (new_message.channel_id, new_message.id);
+            let reference = serenity::MessageReference::from(new_message);
+            let task = tokio::spawn(on_message(ctx.clone(), bot.clone(), new_message.clone()));
             match task.await {
                 Ok(Ok(())) => {}
                 Ok(Err(e)) => {
-                    tracing::error!(channel = %msg.channel_id, message = %msg.id, error = %e, "answering a message failed");
+                    tracing::error!(channel = %channel, message = %id, error = %e, "answering a message failed");
                 }
                 Err(e) => {
-                    tracing::error!(channel = %msg.channel_id, message = %msg.id, error = %e, "answering a message panicked");
+                    tracing::error!(channel = %channel, message = %id, error = %e, "answering a message panicked");
                     let apology = respond::message()
                         .content(render::APOLOGY)
-                        .reference_message(&msg);
-                    if let Err(e) = msg.channel_id.send_message(&ctx.http, apology).await {
+                        .reference_message(reference);
+                    if let Err(e) = channel.send_message(&ctx.http, apology).await {
                         tracing::warn!(error = %e, "could not send the apology");
                     }
                 }
@@ -130,7 +131,13 @@ async fn on_message(
     if !buttons.is_empty() {
         out = out.components(respond::rows(&buttons, serenity::ButtonStyle::Secondary));
     }
-    if let Err(e) = msg.channel_id.send_message(&ctx.http, out).await {
+    // Waits for a slot only to send: the reply is already decided (and its cooldowns
+    // taken), so a queue of replies costs no matching twice.
+    let sent = {
+        let _slot = bot.sends.acquire().await?;
+        msg.channel_id.send_message(&ctx.http, out).await
+    };
+    if let Err(e) = sent {
         // Not retried: Discord may have posted it anyway, and a duplicate is worse. The
         // cooldown is released so the member's next message is answered.
         bot.unplan_chat(user, channel, &reply, now);
