@@ -201,15 +201,16 @@ impl Default for Options {
 }
 
 enum Control {
-    Frame(Value),
+    /// A serialized frame.
+    Frame(String),
     Close(u16, String),
 }
 
 struct Session {
     id: String,
     seq: u64,
-    /// Every dispatch frame of this session, for replay on RESUME.
-    frames: Vec<Value>,
+    /// Every dispatch frame of this session (seq, serialized), for replay on RESUME.
+    frames: Vec<(u64, String)>,
 }
 
 struct Inner {
@@ -351,6 +352,12 @@ impl StandIn {
         self.shared.peek(|i| i.requests.clone())
     }
 
+    /// Runs `f` on every REST call so far, borrowed under the stand-in's lock (no copy,
+    /// wakes nobody): for polling a large record cheaply. Keep `f` short.
+    pub fn with_recorded<T>(&self, f: impl FnOnce(&[Recorded]) -> T) -> T {
+        self.shared.peek(|i| f(&i.requests))
+    }
+
     /// How many REST calls were recorded so far (a mark for [`Self::wait_for_request_since`]).
     pub fn mark(&self) -> usize {
         self.shared.peek(|i| i.requests.len())
@@ -478,8 +485,9 @@ impl StandIn {
                 .as_mut()
                 .expect("no gateway session: wait_ready first");
             session.seq += 1;
-            let frame = json!({ "op": 0, "t": t, "s": session.seq, "d": d });
-            session.frames.push(frame.clone());
+            // Serialized once: the same text is kept for replay and sent.
+            let frame = json!({ "op": 0, "t": t, "s": session.seq, "d": d }).to_string();
+            session.frames.push((session.seq, frame.clone()));
             let seq = session.seq;
             if let Some((_, tx)) = &i.conn {
                 let _ = tx.send(Control::Frame(frame));
@@ -502,7 +510,7 @@ impl StandIn {
     pub fn send_raw(&self, frame: Value) {
         self.shared.with(|i| {
             if let Some((_, tx)) = &i.conn {
-                let _ = tx.send(Control::Frame(frame));
+                let _ = tx.send(Control::Frame(frame.to_string()));
             }
         });
     }
@@ -524,7 +532,9 @@ impl StandIn {
                 i.session = None;
             }
             if let Some((_, tx)) = &i.conn {
-                let _ = tx.send(Control::Frame(json!({ "op": 9, "d": resumable })));
+                let _ = tx.send(Control::Frame(
+                    json!({ "op": 9, "d": resumable }).to_string(),
+                ));
             }
         });
     }
@@ -562,11 +572,8 @@ async fn gateway(ws: WebSocketUpgrade, State(shared): State<Arc<Shared>>) -> Res
     ws.on_upgrade(move |socket| connection(shared, socket))
 }
 
-async fn send(socket: &mut WebSocket, frame: &Value) -> bool {
-    socket
-        .send(Message::Text(frame.to_string().into()))
-        .await
-        .is_ok()
+async fn send(socket: &mut WebSocket, frame: String) -> bool {
+    socket.send(Message::Text(frame.into())).await.is_ok()
 }
 
 async fn connection(shared: Arc<Shared>, mut socket: WebSocket) {
@@ -582,14 +589,14 @@ async fn connection(shared: Arc<Shared>, mut socket: WebSocket) {
         "op": 10,
         "d": { "heartbeat_interval": shared.options.heartbeat_interval.as_millis() as u64 },
     });
-    if send(&mut socket, &hello).await {
+    if send(&mut socket, hello.to_string()).await {
         loop {
             tokio::select! {
                 msg = socket.recv() => match msg {
                     Some(Ok(Message::Text(text))) => {
                         let Ok(frame) = serde_json::from_str::<Value>(text.as_str()) else { continue };
                         for reply in on_frame(&shared, &frame) {
-                            if !send(&mut socket, &reply).await { break; }
+                            if !send(&mut socket, reply).await { break; }
                         }
                     }
                     Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
@@ -597,7 +604,7 @@ async fn connection(shared: Arc<Shared>, mut socket: WebSocket) {
                 },
                 ctl = rx.recv() => match ctl {
                     Some(Control::Frame(frame)) => {
-                        if !send(&mut socket, &frame).await { break; }
+                        if !send(&mut socket, frame).await { break; }
                     }
                     Some(Control::Close(code, reason)) => {
                         shared.with(|i| i.gateway.closes_sent.push(code));
@@ -619,8 +626,8 @@ async fn connection(shared: Arc<Shared>, mut socket: WebSocket) {
     });
 }
 
-/// Handles one frame from the bot; returns the frames to send back.
-fn on_frame(shared: &Shared, frame: &Value) -> Vec<Value> {
+/// Handles one frame from the bot; returns the frames to send back, serialized.
+fn on_frame(shared: &Shared, frame: &Value) -> Vec<String> {
     let op = frame.get("op").and_then(Value::as_u64).unwrap_or(u64::MAX);
     let mut d = frame.get("d").cloned().unwrap_or(Value::Null);
     let token = d.get("token").and_then(Value::as_str).map(str::to_string);
@@ -631,7 +638,7 @@ fn on_frame(shared: &Shared, frame: &Value) -> Vec<Value> {
         1 => {
             i.gateway.heartbeats += 1;
             if i.heartbeat_ack {
-                vec![json!({ "op": 11 })]
+                vec![json!({ "op": 11 }).to_string()]
             } else {
                 vec![]
             }
@@ -645,11 +652,12 @@ fn on_frame(shared: &Shared, frame: &Value) -> Vec<Value> {
             let ready = json!({
                 "op": 0, "t": "READY", "s": 1,
                 "d": payload::ready(&id, &shared.ws),
-            });
+            })
+            .to_string();
             i.session = Some(Session {
                 id,
                 seq: 1,
-                frames: vec![ready.clone()],
+                frames: vec![(1, ready.clone())],
             });
             vec![ready]
         }
@@ -660,20 +668,21 @@ fn on_frame(shared: &Shared, frame: &Value) -> Vec<Value> {
             let after = d.get("seq").and_then(Value::as_u64).unwrap_or(0);
             match i.session.as_mut().filter(|s| s.id == wanted) {
                 Some(session) => {
-                    let mut out: Vec<Value> = session
+                    let mut out: Vec<String> = session
                         .frames
                         .iter()
-                        .filter(|f| f["s"].as_u64().is_some_and(|s| s > after))
-                        .cloned()
+                        .filter(|(s, _)| *s > after)
+                        .map(|(_, f)| f.clone())
                         .collect();
                     session.seq += 1;
-                    let resumed = json!({ "op": 0, "t": "RESUMED", "s": session.seq, "d": {} });
-                    session.frames.push(resumed.clone());
+                    let resumed =
+                        json!({ "op": 0, "t": "RESUMED", "s": session.seq, "d": {} }).to_string();
+                    session.frames.push((session.seq, resumed.clone()));
                     out.push(resumed);
                     i.gateway.resumed += 1;
                     out
                 }
-                None => vec![json!({ "op": 9, "d": false })],
+                None => vec![json!({ "op": 9, "d": false }).to_string()],
             }
         }
         _ => vec![],
