@@ -50,7 +50,7 @@ const WAIT: Duration = Duration::from_secs(120);
 const WARMUP: usize = 20;
 /// The target's latency bound.
 const TARGET_MS: f64 = 20.0;
-const DEFAULT_RATES: &str = "250,500,750,1000,1500,2000,3000,4000";
+const DEFAULT_RATES: &str = "250,500,1000,2000,3000,4000,5000,6000,8000";
 
 fn env_usize(name: &str, default: usize) -> usize {
     std::env::var(name)

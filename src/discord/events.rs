@@ -25,11 +25,9 @@ pub(crate) async fn on_event(
 ) -> Result<(), Error> {
     let bot = fw.user_data;
     match event {
-        serenity::FullEvent::Message { new_message } => {
-            if in_scope(bot, new_message) {
-                let ctx = fw.serenity_context.clone();
-                Box::pin(on_chat(ctx, bot.clone(), new_message)).await;
-            }
+        serenity::FullEvent::Message { new_message } if in_scope(bot, new_message) => {
+            let ctx = fw.serenity_context.clone();
+            Box::pin(on_chat(ctx, bot.clone(), new_message)).await;
         }
         serenity::FullEvent::InteractionCreate {
             interaction: serenity::Interaction::Component(press),
