@@ -522,7 +522,13 @@ async fn run() {
         "| phase | target | sent | answered | p50 ms | p99 ms | max ms | answers/s | CPU us/msg |"
     );
     println!("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
-    let names: Vec<&str> = bot.phases.iter().map(|p| p.name.as_str()).collect();
+    // Phase names in order; a target may have run more rate steps than the other.
+    let longer = if echo.phases.len() > bot.phases.len() {
+        &echo
+    } else {
+        &bot
+    };
+    let names: Vec<&str> = longer.phases.iter().map(|p| p.name.as_str()).collect();
     for name in &names {
         for r in [&echo, &bot] {
             if let Some(p) = r.phases.iter().find(|p| p.name == *name) {
