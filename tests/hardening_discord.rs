@@ -103,6 +103,7 @@ async fn lost_heartbeat_acks_reconnect_at_the_heartbeat_pace_not_in_a_hot_loop()
     let interval = Duration::from_millis(300);
     let options = discord_standin::Options {
         heartbeat_interval: interval,
+        ..Default::default()
     };
     let h = Harness::start_with(options, |_| {}).await;
     h.wait_gateway("two heartbeats", |g| g.heartbeats >= 2)

@@ -73,6 +73,7 @@ async fn failed_rest_calls_are_survived_without_a_duplicate_reply() {
 async fn missing_heartbeat_acks_make_the_bot_reconnect() {
     let options = discord_standin::Options {
         heartbeat_interval: std::time::Duration::from_millis(300),
+        ..Default::default()
     };
     let h = Harness::start_with(options, |_| {}).await;
     h.wait_gateway("two heartbeats", |g| g.heartbeats >= 2)

@@ -15,64 +15,25 @@ use crate::reply::Reply;
 use crate::safety::Alert;
 
 /// poise's event hook: everything that is not a slash/context command.
+///
+/// poise boxes this future for every gateway event, so it is kept small: each branch
+/// that awaits Discord runs in its own boxed future (a serenity request future is
+/// several KB; inline, every event would pay for copying the largest of them).
 pub(crate) async fn on_event(
     fw: poise::FrameworkContext<'_, Arc<Bot>, Error>,
     event: &serenity::FullEvent,
 ) -> Result<(), Error> {
-    let bot = fw.user_data.clone();
-    let ctx = fw.serenity_context.clone();
+    let bot = fw.user_data;
     match event {
-        serenity::FullEvent::Message { new_message } => {
-            let msg = new_message.clone();
-            if !in_scope(&bot, &msg) {
-                return Ok(());
-            }
-            let _busy = bot.busy();
-            let task = tokio::spawn(on_message(ctx.clone(), bot.clone(), msg.clone()));
-            match task.await {
-                Ok(Ok(())) => {}
-                Ok(Err(e)) => {
-                    tracing::error!(channel = %msg.channel_id, message = %msg.id, error = %e, "answering a message failed");
-                }
-                Err(e) => {
-                    tracing::error!(channel = %msg.channel_id, message = %msg.id, error = %e, "answering a message panicked");
-                    let apology = respond::message()
-                        .content(render::APOLOGY)
-                        .reference_message(&msg);
-                    if let Err(e) = msg.channel_id.send_message(&ctx.http, apology).await {
-                        tracing::warn!(error = %e, "could not send the apology");
-                    }
-                }
-            }
+        serenity::FullEvent::Message { new_message } if in_scope(bot, new_message) => {
+            let ctx = fw.serenity_context.clone();
+            Box::pin(on_chat(ctx, bot.clone(), new_message)).await;
         }
         serenity::FullEvent::InteractionCreate {
             interaction: serenity::Interaction::Component(press),
         } => {
-            let press = press.clone();
-            let _busy = bot.busy();
-            let task = tokio::spawn(on_button(ctx.clone(), bot.clone(), press.clone()));
-            let failed = match task.await {
-                Ok(Ok(())) => false,
-                Ok(Err(e)) => {
-                    tracing::error!(custom_id = %press.data.custom_id, error = %e, "button failed");
-                    true
-                }
-                Err(e) => {
-                    tracing::error!(custom_id = %press.data.custom_id, error = %e, "button panicked");
-                    true
-                }
-            };
-            if failed {
-                let apology = respond::followup().content(render::APOLOGY).ephemeral(true);
-                if press.create_followup(&ctx.http, apology).await.is_err() {
-                    let response = serenity::CreateInteractionResponse::Message(
-                        respond::interaction_message()
-                            .content(render::APOLOGY)
-                            .ephemeral(true),
-                    );
-                    let _ = press.create_response(&ctx.http, response).await;
-                }
-            }
+            let ctx = fw.serenity_context.clone();
+            Box::pin(on_press(ctx, bot.clone(), press.clone())).await;
         }
         serenity::FullEvent::Ready { data_about_bot } => {
             tracing::info!(user = %data_about_bot.user.name, guilds = data_about_bot.guilds.len(), "connected (READY)");
@@ -84,6 +45,58 @@ pub(crate) async fn on_event(
         _ => {}
     }
     Ok(())
+}
+
+/// A chat message in scope: answered in its own task, so a panic is contained and gets
+/// an apology.
+async fn on_chat(ctx: serenity::Context, bot: Arc<Bot>, msg: &serenity::Message) {
+    let _busy = bot.busy();
+    let (channel, id) = (msg.channel_id, msg.id);
+    let reference = serenity::MessageReference::from(msg);
+    let task = tokio::spawn(on_message(ctx.clone(), bot.clone(), msg.clone()));
+    match task.await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => {
+            tracing::error!(channel = %channel, message = %id, error = %e, "answering a message failed");
+        }
+        Err(e) => {
+            tracing::error!(channel = %channel, message = %id, error = %e, "answering a message panicked");
+            let apology = respond::message()
+                .content(render::APOLOGY)
+                .reference_message(reference);
+            if let Err(e) = Box::pin(channel.send_message(&ctx.http, apology)).await {
+                tracing::warn!(error = %e, "could not send the apology");
+            }
+        }
+    }
+}
+
+/// A button press: handled in its own task; a failure or panic gets an apology.
+async fn on_press(ctx: serenity::Context, bot: Arc<Bot>, press: serenity::ComponentInteraction) {
+    let _busy = bot.busy();
+    let task = tokio::spawn(on_button(ctx.clone(), bot.clone(), press.clone()));
+    let failed = match task.await {
+        Ok(Ok(())) => false,
+        Ok(Err(e)) => {
+            tracing::error!(custom_id = %press.data.custom_id, error = %e, "button failed");
+            true
+        }
+        Err(e) => {
+            tracing::error!(custom_id = %press.data.custom_id, error = %e, "button panicked");
+            true
+        }
+    };
+    if failed {
+        let apology = respond::followup().content(render::APOLOGY).ephemeral(true);
+        if press.create_followup(&ctx.http, apology).await.is_err() {
+            let response = serenity::CreateInteractionResponse::Message(
+                respond::interaction_message()
+                    .content(render::APOLOGY)
+                    .ephemeral(true),
+            );
+            let _ = press.create_response(&ctx.http, response).await;
+        }
+    }
 }
 
 /// Whether a message is for the bot at all: not from a bot (or itself), and the bot is
@@ -130,7 +143,13 @@ async fn on_message(
     if !buttons.is_empty() {
         out = out.components(respond::rows(&buttons, serenity::ButtonStyle::Secondary));
     }
-    if let Err(e) = msg.channel_id.send_message(&ctx.http, out).await {
+    // Waits for a slot only to send: the reply is already decided (and its cooldowns
+    // taken), so a queue of replies costs no matching twice.
+    let sent = {
+        let _slot = bot.sends.acquire().await?;
+        msg.channel_id.send_message(&ctx.http, out).await
+    };
+    if let Err(e) = sent {
         // Not retried: Discord may have posted it anyway, and a duplicate is worse. The
         // cooldown is released so the member's next message is answered.
         bot.unplan_chat(user, channel, &reply, now);

@@ -60,6 +60,13 @@ pub enum DiscordError {
 /// How long shutdown waits for in-flight replies.
 const DRAIN: Duration = Duration::from_secs(10);
 
+/// Chat replies sent at once; more wait for a slot. Without a bound, a burst of questions
+/// makes the HTTP client open one new connection per concurrent reply (HTTP/1.1 through
+/// the proxy: one request per connection at a time), hundreds in a burst, each a TCP (or
+/// TLS) handshake on both ends. 16 in flight is far above Discord's own rate limits even
+/// at 100 ms per call, and keeps the connections warm in the pool.
+pub const MAX_SENDS_IN_FLIGHT: usize = 16;
+
 /// State shared by every handler.
 pub struct Bot {
     knowledge: ArcSwap<Knowledge>,
@@ -72,6 +79,8 @@ pub struct Bot {
     idle: tokio::sync::Notify,
     /// The folder watcher task, when watching.
     watcher: Mutex<Option<tokio::task::AbortHandle>>,
+    /// Slots for chat replies in flight ([`MAX_SENDS_IN_FLIGHT`]).
+    sends: tokio::sync::Semaphore,
 }
 
 /// Counts a handler as in flight until dropped.
@@ -97,6 +106,7 @@ impl Bot {
             in_flight: AtomicUsize::new(0),
             idle: tokio::sync::Notify::new(),
             watcher: Mutex::new(None),
+            sends: tokio::sync::Semaphore::new(MAX_SENDS_IN_FLIGHT),
         }
     }
 

@@ -21,6 +21,7 @@ use axum::extract::State;
 use axum::http::{Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use axum::serve::ListenerExt;
 use axum::{Json, Router};
 use serde_json::{json, Value};
 use tokio::sync::{mpsc, watch};
@@ -184,26 +185,32 @@ impl std::fmt::Debug for GatewayStats {
 pub struct Options {
     /// Sent in HELLO.
     pub heartbeat_interval: Duration,
+    /// `TCP_NODELAY` on every accepted connection (on by default). Off, a small gateway
+    /// frame written while the previous one is not yet acknowledged waits for the bot's
+    /// delayed ACK (Nagle): a ~40 ms stall on Linux loopback. Off only to reproduce that.
+    pub tcp_nodelay: bool,
 }
 
 impl Default for Options {
     fn default() -> Self {
         Options {
             heartbeat_interval: Duration::from_millis(41_250),
+            tcp_nodelay: true,
         }
     }
 }
 
 enum Control {
-    Frame(Value),
+    /// A serialized frame.
+    Frame(String),
     Close(u16, String),
 }
 
 struct Session {
     id: String,
     seq: u64,
-    /// Every dispatch frame of this session, for replay on RESUME.
-    frames: Vec<Value>,
+    /// Every dispatch frame of this session (seq, serialized), for replay on RESUME.
+    frames: Vec<(u64, String)>,
 }
 
 struct Inner {
@@ -230,10 +237,17 @@ struct Shared {
 }
 
 impl Shared {
+    /// Changes state that waiters watch: wakes every [`StandIn::wait_until`].
     fn with<T>(&self, f: impl FnOnce(&mut Inner) -> T) -> T {
         let out = f(&mut self.inner.lock().unwrap_or_else(|p| p.into_inner()));
         self.version.send_modify(|v| *v += 1);
         out
+    }
+
+    /// Reads state, or changes what no wait depends on (ids): wakes nobody, so a busy
+    /// bot does not make every waiter rescan the record for nothing.
+    fn peek<T>(&self, f: impl FnOnce(&mut Inner) -> T) -> T {
+        f(&mut self.inner.lock().unwrap_or_else(|p| p.into_inner()))
     }
 }
 
@@ -274,6 +288,7 @@ impl StandIn {
             .await
             .expect("bind 127.0.0.1:0");
         let addr = listener.local_addr().expect("local addr");
+        let nodelay = options.tcp_nodelay;
         let shared = Arc::new(Shared {
             base: format!("http://{addr}"),
             ws: format!("ws://{addr}/ws"),
@@ -296,6 +311,10 @@ impl StandIn {
             .route("/ws", get(gateway))
             .fallback(rest)
             .with_state(shared.clone());
+        // Set per accepted socket: the listener's setting is not inherited.
+        let listener = listener.tap_io(move |tcp| {
+            let _ = tcp.set_nodelay(nodelay);
+        });
         let server = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
@@ -322,7 +341,7 @@ impl StandIn {
 
     /// A fresh snowflake (message, interaction and user ids in tests).
     pub fn next_id(&self) -> u64 {
-        self.shared.with(|i| {
+        self.shared.peek(|i| {
             i.next_id += 1;
             i.next_id
         })
@@ -330,17 +349,23 @@ impl StandIn {
 
     /// Every REST call so far, in order.
     pub fn recorded(&self) -> Vec<Recorded> {
-        self.shared.with(|i| i.requests.clone())
+        self.shared.peek(|i| i.requests.clone())
+    }
+
+    /// Runs `f` on every REST call so far, borrowed under the stand-in's lock (no copy,
+    /// wakes nobody): for polling a large record cheaply. Keep `f` short.
+    pub fn with_recorded<T>(&self, f: impl FnOnce(&[Recorded]) -> T) -> T {
+        self.shared.peek(|i| f(&i.requests))
     }
 
     /// How many REST calls were recorded so far (a mark for [`Self::wait_for_request_since`]).
     pub fn mark(&self) -> usize {
-        self.shared.with(|i| i.requests.len())
+        self.shared.peek(|i| i.requests.len())
     }
 
     /// Gateway bookkeeping now.
     pub fn gateway(&self) -> GatewayStats {
-        self.shared.with(|i| i.gateway.clone())
+        self.shared.peek(|i| i.gateway.clone())
     }
 
     /// Waits until `f` returns `Some` (re-checked on every change of the stand-in's state).
@@ -403,7 +428,7 @@ impl StandIn {
     /// REST calls that arrived so far, including any still being answered (a `Slow` fault
     /// holds a call between arrival and its record).
     pub fn rest_started(&self) -> usize {
-        self.shared.with(|i| i.rest_started)
+        self.shared.peek(|i| i.rest_started)
     }
 
     /// Waits until at least `n` REST calls have arrived (see [`Self::rest_started`]).
@@ -460,8 +485,9 @@ impl StandIn {
                 .as_mut()
                 .expect("no gateway session: wait_ready first");
             session.seq += 1;
-            let frame = json!({ "op": 0, "t": t, "s": session.seq, "d": d });
-            session.frames.push(frame.clone());
+            // Serialized once: the same text is kept for replay and sent.
+            let frame = json!({ "op": 0, "t": t, "s": session.seq, "d": d }).to_string();
+            session.frames.push((session.seq, frame.clone()));
             let seq = session.seq;
             if let Some((_, tx)) = &i.conn {
                 let _ = tx.send(Control::Frame(frame));
@@ -484,7 +510,7 @@ impl StandIn {
     pub fn send_raw(&self, frame: Value) {
         self.shared.with(|i| {
             if let Some((_, tx)) = &i.conn {
-                let _ = tx.send(Control::Frame(frame));
+                let _ = tx.send(Control::Frame(frame.to_string()));
             }
         });
     }
@@ -506,7 +532,9 @@ impl StandIn {
                 i.session = None;
             }
             if let Some((_, tx)) = &i.conn {
-                let _ = tx.send(Control::Frame(json!({ "op": 9, "d": resumable })));
+                let _ = tx.send(Control::Frame(
+                    json!({ "op": 9, "d": resumable }).to_string(),
+                ));
             }
         });
     }
@@ -544,11 +572,8 @@ async fn gateway(ws: WebSocketUpgrade, State(shared): State<Arc<Shared>>) -> Res
     ws.on_upgrade(move |socket| connection(shared, socket))
 }
 
-async fn send(socket: &mut WebSocket, frame: &Value) -> bool {
-    socket
-        .send(Message::Text(frame.to_string().into()))
-        .await
-        .is_ok()
+async fn send(socket: &mut WebSocket, frame: String) -> bool {
+    socket.send(Message::Text(frame.into())).await.is_ok()
 }
 
 async fn connection(shared: Arc<Shared>, mut socket: WebSocket) {
@@ -564,14 +589,14 @@ async fn connection(shared: Arc<Shared>, mut socket: WebSocket) {
         "op": 10,
         "d": { "heartbeat_interval": shared.options.heartbeat_interval.as_millis() as u64 },
     });
-    if send(&mut socket, &hello).await {
+    if send(&mut socket, hello.to_string()).await {
         loop {
             tokio::select! {
                 msg = socket.recv() => match msg {
                     Some(Ok(Message::Text(text))) => {
                         let Ok(frame) = serde_json::from_str::<Value>(text.as_str()) else { continue };
                         for reply in on_frame(&shared, &frame) {
-                            if !send(&mut socket, &reply).await { break; }
+                            if !send(&mut socket, reply).await { break; }
                         }
                     }
                     Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
@@ -579,7 +604,7 @@ async fn connection(shared: Arc<Shared>, mut socket: WebSocket) {
                 },
                 ctl = rx.recv() => match ctl {
                     Some(Control::Frame(frame)) => {
-                        if !send(&mut socket, &frame).await { break; }
+                        if !send(&mut socket, frame).await { break; }
                     }
                     Some(Control::Close(code, reason)) => {
                         shared.with(|i| i.gateway.closes_sent.push(code));
@@ -601,8 +626,8 @@ async fn connection(shared: Arc<Shared>, mut socket: WebSocket) {
     });
 }
 
-/// Handles one frame from the bot; returns the frames to send back.
-fn on_frame(shared: &Shared, frame: &Value) -> Vec<Value> {
+/// Handles one frame from the bot; returns the frames to send back, serialized.
+fn on_frame(shared: &Shared, frame: &Value) -> Vec<String> {
     let op = frame.get("op").and_then(Value::as_u64).unwrap_or(u64::MAX);
     let mut d = frame.get("d").cloned().unwrap_or(Value::Null);
     let token = d.get("token").and_then(Value::as_str).map(str::to_string);
@@ -613,7 +638,7 @@ fn on_frame(shared: &Shared, frame: &Value) -> Vec<Value> {
         1 => {
             i.gateway.heartbeats += 1;
             if i.heartbeat_ack {
-                vec![json!({ "op": 11 })]
+                vec![json!({ "op": 11 }).to_string()]
             } else {
                 vec![]
             }
@@ -627,11 +652,12 @@ fn on_frame(shared: &Shared, frame: &Value) -> Vec<Value> {
             let ready = json!({
                 "op": 0, "t": "READY", "s": 1,
                 "d": payload::ready(&id, &shared.ws),
-            });
+            })
+            .to_string();
             i.session = Some(Session {
                 id,
                 seq: 1,
-                frames: vec![ready.clone()],
+                frames: vec![(1, ready.clone())],
             });
             vec![ready]
         }
@@ -642,20 +668,21 @@ fn on_frame(shared: &Shared, frame: &Value) -> Vec<Value> {
             let after = d.get("seq").and_then(Value::as_u64).unwrap_or(0);
             match i.session.as_mut().filter(|s| s.id == wanted) {
                 Some(session) => {
-                    let mut out: Vec<Value> = session
+                    let mut out: Vec<String> = session
                         .frames
                         .iter()
-                        .filter(|f| f["s"].as_u64().is_some_and(|s| s > after))
-                        .cloned()
+                        .filter(|(s, _)| *s > after)
+                        .map(|(_, f)| f.clone())
                         .collect();
                     session.seq += 1;
-                    let resumed = json!({ "op": 0, "t": "RESUMED", "s": session.seq, "d": {} });
-                    session.frames.push(resumed.clone());
+                    let resumed =
+                        json!({ "op": 0, "t": "RESUMED", "s": session.seq, "d": {} }).to_string();
+                    session.frames.push((session.seq, resumed.clone()));
                     out.push(resumed);
                     i.gateway.resumed += 1;
                     out
                 }
-                None => vec![json!({ "op": 9, "d": false })],
+                None => vec![json!({ "op": 9, "d": false }).to_string()],
             }
         }
         _ => vec![],
@@ -753,13 +780,13 @@ fn no_content() -> (u16, Response) {
 fn route(shared: &Shared, method: &Method, path: &str, body: Option<&Value>) -> (u16, Response) {
     let parts: Vec<&str> = path.trim_start_matches("/api/v10/").split('/').collect();
     let new_id = || {
-        shared.with(|i| {
+        shared.peek(|i| {
             i.next_id += 1;
             i.next_id
         })
     };
     let channel_of = |token: &str| -> u64 {
-        shared.with(|i| i.interaction_channels.get(token).copied().unwrap_or(1))
+        shared.peek(|i| i.interaction_channels.get(token).copied().unwrap_or(1))
     };
     let empty = json!({});
     let body = body.unwrap_or(&empty);
