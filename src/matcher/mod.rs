@@ -329,6 +329,30 @@ struct Analyzed {
     loose: bool,
 }
 
+/// `strsim::normalized_levenshtein`, computed on bytes with a reused row when both texts
+/// are ASCII (the same result: a byte is a character there), by strsim otherwise.
+fn normalized_levenshtein(a: &str, b: &str, row: &mut Vec<usize>) -> f32 {
+    if !(a.is_ascii() && b.is_ascii()) {
+        return strsim::normalized_levenshtein(a, b) as f32;
+    }
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.is_empty() && b.is_empty() {
+        return 1.0;
+    }
+    row.clear();
+    row.extend(0..=b.len());
+    for (i, &ca) in a.iter().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, &cb) in b.iter().enumerate() {
+            let substitution = diagonal + usize::from(ca != cb);
+            diagonal = row[j + 1];
+            row[j + 1] = substitution.min(diagonal + 1).min(row[j] + 1);
+        }
+    }
+    (1.0 - row[b.len()] as f64 / a.len().max(b.len()) as f64) as f32
+}
+
 fn is_number(term: &str) -> bool {
     term.chars().all(|c| c.is_ascii_digit())
 }
@@ -891,6 +915,11 @@ impl Index {
         let qstring = qsorted.join(" ");
         // Pass 1: query coverage, entry coverage and surface similarity (all cheap) for
         // every preselected entry.
+        // the query's terms as a bit set: one bit test per question term
+        let mut qbits = vec![0u64; self.term_text.len().div_ceil(64)];
+        for &t in &qids {
+            qbits[t as usize / 64] |= 1 << (t % 64);
+        }
         let cover = |text: &Text| {
             if text.total <= 0.0 {
                 return 0.0;
@@ -898,7 +927,7 @@ impl Index {
             let covered: f32 = text
                 .terms
                 .iter()
-                .filter(|t| qids.binary_search(t).is_ok())
+                .filter(|&&t| qbits[t as usize / 64] & (1 << (t % 64)) != 0)
                 .map(|&t| self.eweight[t as usize])
                 .sum();
             covered / text.total
@@ -933,9 +962,10 @@ impl Index {
         scored.sort_by(order);
         // Pass 2: whole-question similarity of the terms (strsim) for the leaders only, on
         // the question/alternate pass 1 chose.
+        let mut row = Vec::new();
         for cand in scored.iter_mut().take(SIMILARITY_K) {
             let text = &self.texts[cand.entry as usize][cand.text];
-            cand.similarity = strsim::normalized_levenshtein(&qstring, &text.sorted) as f32;
+            cand.similarity = normalized_levenshtein(&qstring, &text.sorted, &mut row);
             cand.score += W_SIMILARITY * cand.similarity;
         }
         scored.sort_by(order);

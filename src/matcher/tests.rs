@@ -286,3 +286,30 @@ fn empty_faq_matches_nothing() {
     assert_eq!(i.search("magnesium").decision, Decision::None);
     assert!(i.complete("m", 5).is_empty());
 }
+
+#[test]
+fn byte_levenshtein_agrees_with_strsim() {
+    let words = [
+        "",
+        "a",
+        "magnesium",
+        "magnseium",
+        "kidney disease",
+        "iv magnesium migraine",
+        "dose iv",
+        "migrain",
+        "zz",
+        "abc abd",
+        "intravenous magnesium work migrain",
+        "héllo",
+        "hello",
+    ];
+    let mut row = Vec::new();
+    for a in words {
+        for b in words {
+            let ours = super::normalized_levenshtein(a, b, &mut row);
+            let theirs = strsim::normalized_levenshtein(a, b) as f32;
+            assert_eq!(ours, theirs, "{a:?} vs {b:?}");
+        }
+    }
+}
