@@ -439,11 +439,7 @@ async fn run_bot(options: Options, faq_dir: &Path, plan: &Plan<'_>) -> Run {
         },
     ));
     standin
-        .wait_ready(WAIT)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    standin
-        .wait_for_request(|r| r.method == "PUT" && r.path.ends_with("/commands"), WAIT)
+        .wait_connected(WAIT)
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     let mut driver = Driver::new("medfaq", standin);

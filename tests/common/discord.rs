@@ -87,11 +87,7 @@ pub fn watch_folder(c: &mut Config, debounce_ms: u64) {
 /// Waits until the bot behind `standin` is connected and has registered its commands.
 pub async fn wait_connected(standin: &StandIn) {
     standin
-        .wait_ready(WAIT)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    standin
-        .wait_for_request(|r| r.method == "PUT" && r.path.ends_with("/commands"), WAIT)
+        .wait_connected(WAIT)
         .await
         .unwrap_or_else(|e| panic!("{e}"));
 }

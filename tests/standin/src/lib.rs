@@ -465,6 +465,18 @@ impl StandIn {
         .await
     }
 
+    /// Waits until a bot is connected (IDENTIFY and READY) and has registered its
+    /// application commands (`PUT .../commands`): from then on it answers events.
+    pub async fn wait_connected(&self, timeout: Duration) -> Result<(), Timeout> {
+        self.wait_ready(timeout).await?;
+        self.wait_for_request(
+            |r| r.method == "PUT" && r.path.ends_with("/commands"),
+            timeout,
+        )
+        .await
+        .map(|_| ())
+    }
+
     /// Sends a dispatch (op 0) event `t` with data `d` to the current session; returns its
     /// sequence number. Kept for replay on RESUME. Panics without a session (call
     /// [`Self::wait_ready`] first).
