@@ -148,7 +148,9 @@ pub enum Fault {
 pub struct GatewayStats {
     /// WebSocket connections accepted.
     pub connections: usize,
-    /// Whether a connection is open now.
+    /// Whether a connection is live now: open, and attached to a session by IDENTIFY
+    /// (READY sent) or a successful RESUME. Only a live connection gets dispatches, as on
+    /// Discord; a dispatch before that is kept for replay on RESUME.
     pub connected: bool,
     /// IDENTIFY (op 2) payloads received (each made a new session and got READY).
     pub identifies: usize,
@@ -219,6 +221,8 @@ struct Inner {
     gateway: GatewayStats,
     session: Option<Session>,
     conn: Option<(usize, mpsc::UnboundedSender<Control>)>,
+    /// The id of the connection attached to the session (see [`GatewayStats::connected`]).
+    live: Option<usize>,
     heartbeat_ack: bool,
     next_id: u64,
     sessions_made: usize,
@@ -299,6 +303,7 @@ impl StandIn {
                 gateway: GatewayStats::default(),
                 session: None,
                 conn: None,
+                live: None,
                 heartbeat_ack: true,
                 next_id: 800_000_000_000_000_000,
                 sessions_made: 0,
@@ -501,8 +506,10 @@ impl StandIn {
             let frame = json!({ "op": 0, "t": t, "s": session.seq, "d": d }).to_string();
             session.frames.push((session.seq, frame.clone()));
             let seq = session.seq;
-            if let Some((_, tx)) = &i.conn {
-                let _ = tx.send(Control::Frame(frame));
+            if let Some((id, tx)) = &i.conn {
+                if i.live == Some(*id) {
+                    let _ = tx.send(Control::Frame(frame));
+                }
             }
             seq
         })
@@ -592,7 +599,6 @@ async fn connection(shared: Arc<Shared>, mut socket: WebSocket) {
     let (tx, mut rx) = mpsc::unbounded_channel();
     let conn_id = shared.with(|i| {
         i.gateway.connections += 1;
-        i.gateway.connected = true;
         let id = i.gateway.connections;
         i.conn = Some((id, tx));
         id
@@ -607,7 +613,7 @@ async fn connection(shared: Arc<Shared>, mut socket: WebSocket) {
                 msg = socket.recv() => match msg {
                     Some(Ok(Message::Text(text))) => {
                         let Ok(frame) = serde_json::from_str::<Value>(text.as_str()) else { continue };
-                        for reply in on_frame(&shared, &frame) {
+                        for reply in on_frame(&shared, conn_id, &frame) {
                             if !send(&mut socket, reply).await { break; }
                         }
                     }
@@ -633,13 +639,17 @@ async fn connection(shared: Arc<Shared>, mut socket: WebSocket) {
     shared.with(|i| {
         if i.conn.as_ref().is_some_and(|(id, _)| *id == conn_id) {
             i.conn = None;
+        }
+        if i.live == Some(conn_id) {
+            i.live = None;
             i.gateway.connected = false;
         }
     });
 }
 
-/// Handles one frame from the bot; returns the frames to send back, serialized.
-fn on_frame(shared: &Shared, frame: &Value) -> Vec<String> {
+/// Handles one frame from the bot on connection `conn`; returns the frames to send back,
+/// serialized (sent before any dispatch queued after this call).
+fn on_frame(shared: &Shared, conn: usize, frame: &Value) -> Vec<String> {
     let op = frame.get("op").and_then(Value::as_u64).unwrap_or(u64::MAX);
     let mut d = frame.get("d").cloned().unwrap_or(Value::Null);
     let token = d.get("token").and_then(Value::as_str).map(str::to_string);
@@ -671,6 +681,8 @@ fn on_frame(shared: &Shared, frame: &Value) -> Vec<String> {
                 seq: 1,
                 frames: vec![(1, ready.clone())],
             });
+            i.live = Some(conn);
+            i.gateway.connected = true;
             vec![ready]
         }
         6 => {
@@ -692,6 +704,8 @@ fn on_frame(shared: &Shared, frame: &Value) -> Vec<String> {
                     session.frames.push((session.seq, resumed.clone()));
                     out.push(resumed);
                     i.gateway.resumed += 1;
+                    i.live = Some(conn);
+                    i.gateway.connected = true;
                     out
                 }
                 None => vec![json!({ "op": 9, "d": false }).to_string()],
