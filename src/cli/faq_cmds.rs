@@ -1,16 +1,29 @@
-//! `medfaq check` and `medfaq list`: validate a FAQ folder, list its entries.
+//! `medfaq check` and `medfaq list`: validate a FAQ folder (with `--strict`, also against
+//! the text of its sources), list its entries.
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
 
+use crate::faq::faithful::Severity;
 use crate::faq::{self, Faq, LoadError};
 
+/// The folder of source texts the strict check reads by default: `tests/data/seeds` in
+/// the current directory, else next to `Cargo.toml`.
+pub fn default_texts_dir() -> PathBuf {
+    let here = PathBuf::from("tests/data/seeds");
+    if here.is_dir() {
+        return here;
+    }
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/seeds")
+}
+
 /// Validates `dir`: prints a one-line summary, or every problem (`file:line: message`,
-/// one per line, on stdout) and exits 1.
-pub fn check(dir: &Path) -> anyhow::Result<ExitCode> {
+/// one per line, on stdout) and exits 1. With `strict` (the source texts folder), also
+/// checks every answer against its sources; warnings are printed but do not fail.
+pub fn check(dir: &Path, strict: Option<&Path>) -> anyhow::Result<ExitCode> {
     match faq::load(dir) {
         Ok(faq) => {
             println!(
@@ -19,7 +32,10 @@ pub fn check(dir: &Path) -> anyhow::Result<ExitCode> {
                 faq.sources.len(),
                 faq.synonyms.len()
             );
-            Ok(ExitCode::SUCCESS)
+            match strict {
+                Some(texts) => check_strict(&faq, texts),
+                None => Ok(ExitCode::SUCCESS),
+            }
         }
         Err(err @ LoadError::Invalid { .. }) => {
             let mut out = std::io::stdout().lock();
@@ -34,6 +50,34 @@ pub fn check(dir: &Path) -> anyhow::Result<ExitCode> {
             );
             Ok(ExitCode::from(1))
         }
+    }
+}
+
+/// The strict part of `check`: every finding on stdout, a summary on stderr.
+fn check_strict(faq: &Faq, texts: &Path) -> anyhow::Result<ExitCode> {
+    let findings = faq::check_faithful(faq, texts);
+    let mut out = std::io::stdout().lock();
+    for finding in &findings {
+        writeln!(out, "{finding}")?;
+    }
+    out.flush()?;
+    let errors = findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .count();
+    let warnings = findings.len() - errors;
+    if errors > 0 {
+        eprintln!(
+            "strict: {errors} problem(s), {warnings} warning(s) against the source texts in {}",
+            texts.display()
+        );
+        Ok(ExitCode::from(1))
+    } else {
+        println!(
+            "strict: every answer is faithful to the source texts in {} ({warnings} warning(s))",
+            texts.display()
+        );
+        Ok(ExitCode::SUCCESS)
     }
 }
 

@@ -74,6 +74,13 @@ pub enum Command {
     Check {
         #[arg(long)]
         faq: Option<PathBuf>,
+        /// Also check every answer against the text of its sources: cited sections exist,
+        /// numbers come from them, no long copied passages, disputes give both sides.
+        #[arg(long)]
+        strict: bool,
+        /// Folder with the source texts and faithfulness.toml (default: tests/data/seeds).
+        #[arg(long, requires = "strict")]
+        texts: Option<PathBuf>,
     },
     /// List the entries of a FAQ folder.
     List {
@@ -159,7 +166,10 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             config.as_deref(),
             verbose,
         ),
-        Command::Check { faq } => faq_cmds::check(&faq_or_default(faq)),
+        Command::Check { faq, strict, texts } => {
+            let texts = strict.then(|| texts.unwrap_or_else(faq_cmds::default_texts_dir));
+            faq_cmds::check(&faq_or_default(faq), texts.as_deref())
+        }
         Command::List { faq, json } => faq_cmds::list(&faq_or_default(faq), json),
         Command::Serve { config } => serve::serve(config.as_deref()),
         Command::Bench {

@@ -13,13 +13,17 @@
 //!
 //! Parsing is pure (`parse_*` functions take `&str` and an origin name); [`load`] is the
 //! thin I/O layer that reads a folder and collects *every* problem across all files.
+//! [`faithful`] checks answers against the text of their sources (`medfaq check --strict`).
 
+pub mod faithful;
+mod faithful_load;
 mod load;
 mod model;
 mod parse;
 mod toml_doc;
 mod validate;
 
+pub use faithful_load::{check_faithful, RULES_FILE};
 pub use load::{load, LoadError};
 pub use model::{Disclaimer, Entry, Faq, Source, SourceRef, SynonymGroup};
 pub use parse::{
