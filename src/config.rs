@@ -27,6 +27,8 @@ impl Defaults {
     pub const PER_USER_SECS: u64 = 30;
     pub const PER_CHANNEL_SECS: u64 = 5;
     pub const SAME_ENTRY_SECS: u64 = 300;
+    pub const ANSWER_DMS: bool = true;
+    pub const HTTP_TIMEOUT_SECS: u64 = 15;
 }
 
 /// Validated configuration.
@@ -58,6 +60,27 @@ pub struct DiscordConfig {
     /// `/faq` replies are public instead of ephemeral.
     pub public_by_default: bool,
     pub cooldowns: Cooldowns,
+    /// Ask for the privileged Message Content intent: `Some(true)` always (the gateway
+    /// refuses to start if it is not enabled in the Developer Portal), `Some(false)` never,
+    /// `None` (default) when the application's flags say it is enabled.
+    pub message_content: Option<bool>,
+    /// Answer direct messages (urgent notices are always sent, even when off).
+    pub answer_dms: bool,
+    /// Servers the bot serves. Empty: the `guild_id` server when set, else every server.
+    pub servers: Vec<u64>,
+    /// Upper bound of every HTTP call to Discord (connect to last byte of the answer).
+    pub http_timeout: Duration,
+}
+
+impl DiscordConfig {
+    /// Whether the bot serves server `guild` (see [`DiscordConfig::servers`]).
+    pub fn serves(&self, guild: u64) -> bool {
+        if !self.servers.is_empty() {
+            self.servers.contains(&guild)
+        } else {
+            self.guild_id.is_none_or(|g| g == guild)
+        }
+    }
 }
 
 impl Default for DiscordConfig {
@@ -70,6 +93,10 @@ impl Default for DiscordConfig {
             log_channel: None,
             public_by_default: Defaults::PUBLIC_BY_DEFAULT,
             cooldowns: Cooldowns::default(),
+            message_content: None,
+            answer_dms: Defaults::ANSWER_DMS,
+            servers: Vec::new(),
+            http_timeout: Duration::from_secs(Defaults::HTTP_TIMEOUT_SECS),
         }
     }
 }
@@ -142,6 +169,11 @@ pub struct RawDiscord {
     pub public_by_default: Option<bool>,
     #[serde(default)]
     pub cooldowns: RawCooldowns,
+    pub message_content: Option<bool>,
+    pub answer_dms: Option<bool>,
+    #[serde(default)]
+    pub servers: Vec<u64>,
+    pub http_timeout_secs: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -221,6 +253,12 @@ impl RawConfig {
                     problems.push(format!(
                         "[discord] api_base must start with http:// or https:// (got {url:?})"
                     ));
+                } else if url.starts_with("http://") && !is_loopback_url(&url) {
+                    problems.push(format!(
+                        "[discord] api_base: plain http:// is allowed only to this machine \
+                         (127.0.0.1, [::1] or localhost), since the bot token travels with \
+                         every call; use https:// for {url:?}"
+                    ));
                 }
                 Some(url)
             }
@@ -241,6 +279,22 @@ impl RawConfig {
         }
         for &r in &d.moderator_roles {
             snowflake("moderator_roles", r, &mut problems);
+        }
+        for &g in &d.servers {
+            snowflake("servers", g, &mut problems);
+        }
+        if let Some(g) = d.guild_id {
+            if !d.servers.is_empty() && !d.servers.contains(&g) {
+                problems.push(format!(
+                    "[discord] guild_id {g} is not in servers: the commands would be registered in a server the bot does not serve"
+                ));
+            }
+        }
+        let http_timeout_secs = d.http_timeout_secs.unwrap_or(Defaults::HTTP_TIMEOUT_SECS);
+        if !(1..=300).contains(&http_timeout_secs) {
+            problems.push(format!(
+                "[discord] http_timeout_secs must be between 1 and 300 (got {http_timeout_secs})"
+            ));
         }
         let secs = |v: Option<u64>, default: u64| Duration::from_secs(v.unwrap_or(default));
         let cooldowns = Cooldowns {
@@ -298,6 +352,10 @@ impl RawConfig {
                 log_channel: d.log_channel,
                 public_by_default: d.public_by_default.unwrap_or(Defaults::PUBLIC_BY_DEFAULT),
                 cooldowns,
+                message_content: d.message_content,
+                answer_dms: d.answer_dms.unwrap_or(Defaults::ANSWER_DMS),
+                servers: d.servers,
+                http_timeout: Duration::from_secs(http_timeout_secs),
             },
             faq: FaqConfig {
                 dir,
@@ -306,6 +364,24 @@ impl RawConfig {
             },
         })
     }
+}
+
+/// Whether `url` (`http://host[:port][/...]`) names this machine: an IPv4 loopback
+/// address, `[::1]` or `localhost`.
+fn is_loopback_url(url: &str) -> bool {
+    let rest = url.trim_start_matches("http://");
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    if authority.contains('@') {
+        return false;
+    }
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or(""),
+        None => authority.split(':').next().unwrap_or(""),
+    };
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// The bot token. Its `Debug` and `Display` print `***`, so it can't leak into logs.
@@ -367,6 +443,10 @@ mod tests {
             moderator_roles = [4]
             log_channel = 5
             public_by_default = true
+            message_content = false
+            answer_dms = false
+            servers = [1, 9]
+            http_timeout_secs = 4
             [discord.cooldowns]
             per_user_secs = 6
             per_channel_secs = 7
@@ -386,6 +466,10 @@ mod tests {
         assert_eq!(c.discord.moderator_roles, vec![4]);
         assert_eq!(c.discord.log_channel, Some(5));
         assert!(c.discord.public_by_default);
+        assert_eq!(c.discord.message_content, Some(false));
+        assert!(!c.discord.answer_dms);
+        assert_eq!(c.discord.servers, vec![1, 9]);
+        assert_eq!(c.discord.http_timeout, Duration::from_secs(4));
         assert_eq!(c.discord.cooldowns.per_user, Duration::from_secs(6));
         assert_eq!(c.discord.cooldowns.per_channel, Duration::from_secs(7));
         assert_eq!(c.discord.cooldowns.same_entry, Duration::from_secs(8));
@@ -416,6 +500,41 @@ mod tests {
             ConfigError::Invalid { problems, .. } => assert_eq!(problems.len(), 3, "{problems:?}"),
             other => panic!("unexpected {other:?}"),
         }
+    }
+
+    #[test]
+    fn plain_http_api_base_only_on_loopback() {
+        for ok in [
+            "http://127.0.0.1:3000",
+            "http://127.9.9.9",
+            "http://[::1]:80/",
+            "http://localhost:3000",
+            "https://proxy.example",
+        ] {
+            let text = format!("[discord]\napi_base = \"{ok}\"\n");
+            assert!(Config::parse(&text, "t").is_ok(), "{ok} refused");
+        }
+        for bad in [
+            "http://10.0.0.1:3000",
+            "http://proxy.example",
+            "http://127.0.0.1.evil.example",
+            "http://localhost@evil.example",
+            "http://0.0.0.0:3000",
+        ] {
+            let text = format!("[discord]\napi_base = \"{bad}\"\n");
+            let e = Config::parse(&text, "t").unwrap_err().to_string();
+            assert!(e.contains("only to this machine"), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn servers_default_to_the_guild_and_must_hold_it() {
+        let c = Config::parse("[discord]\nguild_id = 5\n", "t").unwrap();
+        assert!(c.discord.serves(5) && !c.discord.serves(6));
+        let c = Config::parse("", "t").unwrap();
+        assert!(c.discord.serves(6), "no list, no guild: every server");
+        let e = Config::parse("[discord]\nguild_id = 5\nservers = [6]\n", "t").unwrap_err();
+        assert!(e.to_string().contains("not in servers"), "{e}");
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! - The token (a canary) never appears in any log line, captured at TRACE from every
 //!   crate (serenity, its HTTP and WebSocket stacks, medfaq), across connect, gateway
 //!   errors, a 401 from REST and a fatal 4004 close.
-//! - `/faq reload` re-checks the member data of the interaction: a member without the
+//! - `/faqmod reload` re-checks the member data of the interaction: a member without the
 //!   moderator role or Manage Server is refused even though Discord delivered the command.
 //! - Member text shown back (a `/faq list` topic, a moderator's name in the log channel)
 //!   cannot break formatting or mention anyone, and every payload sets allowed mentions
@@ -177,7 +177,7 @@ async fn reload_rechecks_the_members_role_and_permissions_on_every_use() {
         ),
     ];
     for (what, m, edit) in refused {
-        let (id, _) = h.slash_faq_edited(&m, "reload", vec![], edit);
+        let (id, _) = h.slash_mod_edited(&m, "reload", vec![], edit);
         let r = h.callback(id).await;
         assert!(
             r.text().contains("Only moderators"),
@@ -269,4 +269,36 @@ async fn echoed_member_text_cannot_break_formatting_or_mention() {
     );
     h.reply_to(&msg).await;
     h.stop().await; // allowed mentions none on every payload, token in none
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dm_text_is_answered_but_never_logged_at_info_or_above() {
+    let logs = logs();
+    let h = Harness::start(|_| {}).await;
+    let canary = "zebra-dm-canary-5521";
+    let author = payload::user(831, "member", false);
+    let dm_channel = 910_000_000_000_000_031;
+    h.standin
+        .add_channel(payload::dm_channel(dm_channel, &author));
+    let msg = payload::dm_message(
+        h.standin.next_id(),
+        dm_channel,
+        &author,
+        &format!("{KNOWN} {canary}"),
+    );
+    h.standin.send_message(msg.clone());
+    let r = h.reply_to(&msg).await;
+    assert!(r.path.contains(&dm_channel.to_string()));
+    let text = logs.text();
+    assert!(
+        text.contains("answered a chat message"),
+        "precondition: the answer was logged"
+    );
+    let leaks: Vec<&str> = text
+        .lines()
+        .filter(|l| [" INFO ", " WARN ", "ERROR "].iter().any(|lvl| l.contains(lvl)))
+        .filter(|l| l.contains(canary))
+        .collect();
+    assert!(leaks.is_empty(), "DM text logged:\n{}", leaks.join("\n"));
+    h.stop().await;
 }

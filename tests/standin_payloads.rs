@@ -157,3 +157,56 @@ async fn reqwest_like_post(base: &str, path: &str, body: &str) -> Value {
     let json = out.split("\r\n\r\n").nth(1).unwrap();
     serde_json::from_str(json).unwrap()
 }
+
+#[test]
+fn guild_create_with_the_bots_role_channels_and_threads_parses() {
+    use discord_standin::rules::{self, BOT_ROLE_ID};
+    let forum = payload::guild_channel(30, rules::GUILD_FORUM, "ask");
+    let post = payload::thread(31, 30, rules::PUBLIC_THREAD, "q", 5);
+    let d = payload::guild_create(GUILD_ID, &[forum], &[post]);
+    match dispatch("GUILD_CREATE", d) {
+        Event::GuildCreate(e) => {
+            let g = e.guild;
+            let role = g.roles.values().find(|r| r.id.get() == BOT_ROLE_ID).unwrap();
+            assert!(role.managed);
+            assert_eq!(
+                role.tags.bot_id.map(|b| b.get()),
+                Some(discord_standin::BOT_USER_ID)
+            );
+            assert_eq!(g.threads[0].parent_id.map(|p| p.get()), Some(30));
+            assert_eq!(g.channels.len(), 1);
+        }
+        other => panic!("not GUILD_CREATE: {other:?}"),
+    }
+}
+
+#[test]
+fn dm_thread_and_reply_payloads_parse() {
+    use discord_standin::rules;
+    let author = payload::user(5, "alice", false);
+    let dm: Message = parse("dm", payload::dm_message(10, 40, &author, "hi?"));
+    assert!(dm.guild_id.is_none());
+    let channel: serenity::model::channel::Channel =
+        parse("dm channel", payload::dm_channel(40, &author));
+    assert!(matches!(channel, serenity::model::channel::Channel::Private(_)));
+    let thread: serenity::model::channel::GuildChannel = parse(
+        "thread",
+        payload::thread(41, 30, rules::PRIVATE_THREAD, "t", 5),
+    );
+    assert_eq!(thread.parent_id.map(|p| p.get()), Some(30));
+    assert!(matches!(
+        dispatch("THREAD_CREATE", payload::thread(42, 30, rules::PUBLIC_THREAD, "t", 5)),
+        Event::ThreadCreate(_)
+    ));
+    let answer = payload::message(11, 20, &payload::bot_user(), "answer", &[]);
+    let reply: Message = parse(
+        "reply",
+        payload::reply_message(12, &author, "thanks!", &answer, true),
+    );
+    assert_eq!(reply.mentions.len(), 1, "reply ping lists the replied-to author");
+    assert_eq!(
+        reply.referenced_message.map(|m| m.id.get()),
+        Some(11),
+        "referenced_message"
+    );
+}

@@ -1,44 +1,97 @@
-//! `/faq ask | show | list | reload` and the "Find FAQ answer" message command, their
-//! registration, and the error handler that answers failures with an apology.
+//! `/faq ask | show | list` and the "Find FAQ answer" message command, the registration
+//! of every command (with the stale set of the other scope removed), the servers check,
+//! and the error handler that answers failures with an apology.
+//!
+//! Every command says where it may be used (`contexts`) and how the app must be installed
+//! (`integration_types`: added to a server only, so it never acts where it was not
+//! invited). `/faq` also works in a DM with the bot.
 
 use std::sync::Arc;
 
 use poise::serenity_prelude as serenity;
 
 use super::render::{self, limits, Button, ButtonAction};
-use super::{is_moderator, respond, Bot, Context, Error};
+use super::{respond, Bot, Context, Error};
 use crate::reply::Reply;
 
 /// Every command the bot registers.
 pub(crate) fn all() -> Vec<poise::Command<Arc<Bot>, Error>> {
-    vec![faq(), find_faq_answer()]
+    vec![faq(), find_faq_answer(), super::moderator::faqmod()]
 }
 
-/// Registers the commands in the configured guild, or globally. A failure is logged; the
-/// bot keeps running (message triggers still work).
+/// Registers the commands in the configured guild, or globally, then removes the set
+/// registered in the other scope by an earlier configuration (a guild set left behind
+/// would show every command twice there; a global set would offer them in every
+/// server). A failure is logged; the bot keeps running (message triggers still work).
 pub(crate) async fn register(
     ctx: &serenity::Context,
     framework: &poise::Framework<Arc<Bot>, Error>,
     bot: &Bot,
 ) {
-    let commands = &framework.options().commands;
-    let result = match bot.config.discord.guild_id {
-        Some(guild) => {
-            poise::builtins::register_in_guild(ctx, commands, serenity::GuildId::new(guild)).await
-        }
-        None => poise::builtins::register_globally(ctx, commands).await,
+    let commands = poise::builtins::create_application_commands(&framework.options().commands);
+    let d = &bot.config.discord;
+    let result = match d.guild_id {
+        Some(guild) => serenity::GuildId::new(guild)
+            .set_commands(ctx, commands)
+            .await
+            .map(drop),
+        None => serenity::Command::set_global_commands(ctx, commands)
+            .await
+            .map(drop),
     };
     match result {
-        Ok(()) => tracing::info!(guild = ?bot.config.discord.guild_id, "commands registered"),
-        Err(e) => tracing::error!(error = %e, "command registration failed"),
+        Ok(()) => tracing::info!(guild = ?d.guild_id, "commands registered"),
+        Err(e) => {
+            tracing::error!(error = %e, "command registration failed");
+            return;
+        }
     }
+    let stale: Vec<Option<u64>> = match d.guild_id {
+        Some(_) => vec![None],
+        None => d.servers.iter().map(|&g| Some(g)).collect(),
+    };
+    for scope in stale {
+        if let Err(e) = remove_stale(ctx, scope).await {
+            tracing::warn!(guild = ?scope, error = %e, "could not remove stale commands");
+        }
+    }
+}
+
+/// Removes the commands registered globally (`None`) or in a guild, if any.
+async fn remove_stale(ctx: &serenity::Context, guild: Option<u64>) -> Result<(), serenity::Error> {
+    let existing = match guild {
+        Some(g) => ctx.http.get_guild_commands(serenity::GuildId::new(g)).await?,
+        None => ctx.http.get_global_commands().await?,
+    };
+    if existing.is_empty() {
+        return Ok(());
+    }
+    match guild {
+        Some(g) => {
+            serenity::GuildId::new(g).set_commands(ctx, vec![]).await?;
+        }
+        None => {
+            serenity::Command::set_global_commands(ctx, vec![]).await?;
+        }
+    }
+    tracing::info!(guild = ?guild, removed = existing.len(), "removed stale commands");
+    Ok(())
+}
+
+/// poise's `command_check`: commands run only in a served server (or a DM).
+pub(crate) async fn served(ctx: Context<'_>) -> Result<bool, Error> {
+    Ok(ctx
+        .guild_id()
+        .is_none_or(|g| ctx.data().config.discord.serves(g.get())))
 }
 
 /// Answers from the community FAQ.
 #[poise::command(
     slash_command,
-    subcommands("ask", "show", "list", "reload"),
-    subcommand_required
+    subcommands("ask", "show", "list"),
+    subcommand_required,
+    install_context = "Guild",
+    interaction_context = "Guild|BotDm"
 )]
 async fn faq(_ctx: Context<'_>) -> Result<(), Error> {
     Ok(())
@@ -200,22 +253,24 @@ pub(crate) fn list_page(
         urgent: false,
     };
     let mut rows = Vec::new();
-    if pages.len() > 1 {
-        let topic = topic.map(str::to_string);
-        let prev = ButtonAction::List {
-            page: page.saturating_sub(1),
-            topic: topic.clone(),
-        };
-        let next = ButtonAction::List {
-            page: (page + 1).min(pages.len() - 1),
-            topic,
-        };
+    let topic = topic.map(str::to_string);
+    let prev = ButtonAction::List {
+        page: page.saturating_sub(1),
+        topic: topic.clone(),
+    };
+    let next = ButtonAction::List {
+        page: (page + 1).min(pages.len() - 1),
+        topic,
+    };
+    // No page buttons for a topic too long for a custom id (never cut: the page would
+    // show another topic).
+    if let (true, Some(prev_id), Some(next_id)) = (pages.len() > 1, prev.custom_id(), next.custom_id()) {
         rows.push(serenity::CreateActionRow::Buttons(vec![
-            serenity::CreateButton::new(prev.custom_id())
+            serenity::CreateButton::new(prev_id)
                 .label("◀ Previous")
                 .style(serenity::ButtonStyle::Secondary)
                 .disabled(page == 0),
-            serenity::CreateButton::new(next.custom_id())
+            serenity::CreateButton::new(next_id)
                 .label("Next ▶")
                 .style(serenity::ButtonStyle::Secondary)
                 .disabled(page + 1 >= pages.len()),
@@ -240,49 +295,12 @@ async fn list(
     Ok(())
 }
 
-/// Reload the FAQ files (moderators only).
-#[poise::command(slash_command)]
-async fn reload(ctx: Context<'_>) -> Result<(), Error> {
-    let _busy = ctx.data().busy();
-    let allowed = match &ctx {
-        poise::Context::Application(app) => app.interaction.member.as_deref().is_some_and(|m| {
-            is_moderator(
-                m.permissions,
-                &m.roles,
-                &ctx.data().config.discord.moderator_roles,
-            )
-        }),
-        poise::Context::Prefix(_) => false,
-    };
-    if !allowed {
-        tracing::info!(user = %ctx.author().id, "/faq reload refused: not a moderator");
-        ctx.send(
-            respond::reply()
-                .content("Only moderators (Manage Server, or a moderator role) can reload the FAQ.")
-                .ephemeral(true),
-        )
-        .await?;
-        return Ok(());
-    }
-    ctx.defer_ephemeral().await?;
-    let outcome = ctx.data().reload().await;
-    let report = outcome.report();
-    for part in render::split_message(&report, limits::MESSAGE) {
-        ctx.send(respond::reply().content(part).ephemeral(true))
-            .await?;
-    }
-    let who = render::escape_markdown(&ctx.author().name);
-    ctx.data()
-        .post_log(
-            &ctx.serenity_context().http,
-            &format!("(/faq reload by {who}) {report}"),
-        )
-        .await;
-    Ok(())
-}
-
 /// Answer the question in a message from the FAQ.
-#[poise::command(context_menu_command = "Find FAQ answer")]
+#[poise::command(
+    context_menu_command = "Find FAQ answer",
+    install_context = "Guild",
+    interaction_context = "Guild"
+)]
 async fn find_faq_answer(ctx: Context<'_>, message: serenity::Message) -> Result<(), Error> {
     let _busy = ctx.data().busy();
     let answered = ctx.data().knowledge.load().ask(&message.content);
@@ -296,11 +314,21 @@ pub(crate) async fn on_error(err: poise::FrameworkError<'_, Arc<Bot>, Error>) {
     match err {
         poise::FrameworkError::Command { error, ctx, .. } => {
             tracing::error!(command = %ctx.command().qualified_name, error = %error, "command failed");
-            apologize(ctx).await;
+            apologize(ctx, super::error_code(error.as_ref())).await;
         }
         poise::FrameworkError::CommandPanic { payload, ctx, .. } => {
             tracing::error!(command = %ctx.command().qualified_name, panic = ?payload, "command panicked");
-            apologize(ctx).await;
+            apologize(ctx, None).await;
+        }
+        poise::FrameworkError::CommandCheckFailed { ctx, .. } => {
+            // The only check: the server is not served.
+            tracing::info!(guild = ?ctx.guild_id(), command = %ctx.command().qualified_name, "command in a server not served");
+            let note = respond::reply()
+                .content(super::scope::UNSERVED)
+                .ephemeral(true);
+            if let Err(e) = ctx.send(note).await {
+                tracing::warn!(error = %e, "could not answer a command from a server not served");
+            }
         }
         poise::FrameworkError::EventHandler { error, event, .. } => {
             tracing::error!(event = event.snake_case_name(), error = %error, "event handler failed");
@@ -316,10 +344,35 @@ pub(crate) async fn on_error(err: poise::FrameworkError<'_, Arc<Bot>, Error>) {
     }
 }
 
-async fn apologize(ctx: Context<'_>) {
-    let sent = ctx
-        .send(respond::reply().content(render::APOLOGY).ephemeral(true))
-        .await;
+/// Tells the member something went wrong, by the one route that can still work: none
+/// after 10062 (the interaction expired: every answer would fail the same way), a
+/// follow-up once the interaction was answered (or Discord says it was: 40060), else
+/// the initial response.
+async fn apologize(ctx: Context<'_>, code: Option<isize>) {
+    if code == Some(super::UNKNOWN_INTERACTION) {
+        tracing::warn!(command = %ctx.command().qualified_name, "interaction expired before it was answered; no apology possible");
+        return;
+    }
+    let sent = match ctx {
+        poise::Context::Application(app)
+            if code == Some(super::ALREADY_ACKNOWLEDGED)
+                || app
+                    .has_sent_initial_response
+                    .load(std::sync::atomic::Ordering::SeqCst) =>
+        {
+            let apology = respond::followup()
+                .content(render::APOLOGY)
+                .ephemeral(true);
+            app.interaction
+                .create_followup(&app.serenity_context().http, apology)
+                .await
+                .map(drop)
+        }
+        _ => ctx
+            .send(respond::reply().content(render::APOLOGY).ephemeral(true))
+            .await
+            .map(drop),
+    };
     if let Err(e) = sent {
         tracing::warn!(error = %e, "could not send the apology");
     }

@@ -1,4 +1,4 @@
-//! Chat messages (mentions and question channels) and button presses.
+//! Chat messages (DMs, mentions, question channels and their threads) and button presses.
 //!
 //! Each event is handled in its own task, so a panic is contained: it is logged and the
 //! member gets a short apology; the bot keeps running.
@@ -9,6 +9,7 @@ use std::time::Instant;
 use poise::serenity_prelude as serenity;
 
 use super::render::{self, ButtonAction};
+use super::scope::{self, Scope};
 use super::{respond, trigger, Bot, Error};
 use crate::matcher::{Decision, Explanation, Match, Outcome};
 use crate::reply::Reply;
@@ -25,7 +26,7 @@ pub(crate) async fn on_event(
 ) -> Result<(), Error> {
     let bot = fw.user_data;
     match event {
-        serenity::FullEvent::Message { new_message } if in_scope(bot, new_message) => {
+        serenity::FullEvent::Message { new_message } if from_a_member(bot, new_message) => {
             let ctx = fw.serenity_context.clone();
             Box::pin(on_chat(ctx, bot.clone(), new_message)).await;
         }
@@ -37,6 +38,9 @@ pub(crate) async fn on_event(
         }
         serenity::FullEvent::Ready { data_about_bot } => {
             tracing::info!(user = %data_about_bot.user.name, guilds = data_about_bot.guilds.len(), "connected (READY)");
+        }
+        serenity::FullEvent::GuildCreate { guild, .. } if !bot.config.discord.serves(guild.id.get()) => {
+            tracing::warn!(guild = %guild.id, "in a server not listed in [discord] servers: not answering there");
         }
         serenity::FullEvent::Resume { .. } => tracing::info!("gateway session resumed"),
         serenity::FullEvent::ShardStageUpdate { event } => {
@@ -52,7 +56,7 @@ pub(crate) async fn on_event(
 async fn on_chat(ctx: serenity::Context, bot: Arc<Bot>, msg: &serenity::Message) {
     let _busy = bot.busy();
     let (channel, id) = (msg.channel_id, msg.id);
-    let reference = serenity::MessageReference::from(msg);
+    let reference = reply_reference(msg);
     let task = tokio::spawn(on_message(ctx.clone(), bot.clone(), msg.clone()));
     match task.await {
         Ok(Ok(())) => {}
@@ -71,12 +75,23 @@ async fn on_chat(ctx: serenity::Context, bot: Arc<Bot>, msg: &serenity::Message)
     }
 }
 
+/// A reply's reference to `msg` that does not fail when the member deleted `msg`
+/// meanwhile: the reply (and any urgent notice) is then posted as a plain message.
+fn reply_reference(msg: &serenity::Message) -> serenity::MessageReference {
+    serenity::MessageReference::from(msg).fail_if_not_exists(false)
+}
+
 /// A button press: handled in its own task; a failure or panic gets an apology.
 async fn on_press(ctx: serenity::Context, bot: Arc<Bot>, press: serenity::ComponentInteraction) {
     let _busy = bot.busy();
     let task = tokio::spawn(on_button(ctx.clone(), bot.clone(), press.clone()));
     let failed = match task.await {
         Ok(Ok(())) => false,
+        Ok(Err(e)) if super::error_code(e.as_ref()) == Some(super::UNKNOWN_INTERACTION) => {
+            // Too late for any answer: an apology would fail the same way.
+            tracing::warn!(custom_id = %press.data.custom_id, error = %e, "button press expired before it was answered");
+            false
+        }
         Ok(Err(e)) => {
             tracing::error!(custom_id = %press.data.custom_id, error = %e, "button failed");
             true
@@ -99,28 +114,10 @@ async fn on_press(ctx: serenity::Context, bot: Arc<Bot>, press: serenity::Compon
     }
 }
 
-/// Whether a message is for the bot at all: not from a bot (or itself), and the bot is
-/// mentioned or it is a question channel.
-fn in_scope(bot: &Bot, msg: &serenity::Message) -> bool {
-    if msg.author.bot || msg.webhook_id.is_some() {
-        return false;
-    }
-    let Some(me) = bot.bot_id() else {
-        return false;
-    };
-    if msg.author.id.get() == me {
-        return false;
-    }
-    mentions_me(msg, me)
-        || bot
-            .config
-            .discord
-            .question_channels
-            .contains(&msg.channel_id.get())
-}
-
-fn mentions_me(msg: &serenity::Message, me: u64) -> bool {
-    msg.mentions.iter().any(|u| u.id.get() == me) || trigger::mentions(&msg.content, me)
+/// Whether a message may be for the bot at all (from a member, not a bot or a webhook);
+/// [`scope::classify`] decides the rest in the message's own task.
+fn from_a_member(bot: &Bot, msg: &serenity::Message) -> bool {
+    !msg.author.bot && msg.webhook_id.is_none() && bot.bot_id().is_some()
 }
 
 async fn on_message(
@@ -129,17 +126,41 @@ async fn on_message(
     msg: serenity::Message,
 ) -> Result<(), Error> {
     let me = bot.bot_id().unwrap_or(0);
-    let mentioned = mentions_me(&msg, me);
-    let text = trigger::strip_mention(&msg.content, me);
     let (user, channel, now) = (msg.author.id.get(), msg.channel_id.get(), Instant::now());
-    let Some(reply) = bot.plan_chat(&text, mentioned, user, channel, now) else {
-        return Ok(());
+    let reply = match scope::classify(&ctx, &bot, &msg).await {
+        Scope::Ignore => return Ok(()),
+        Scope::Unserved { guild } => {
+            if bot.scope.first_time_unserved(guild) {
+                tracing::info!(guild, "told a server it is not served");
+                let note = respond::message()
+                    .content(scope::UNSERVED)
+                    .reference_message(reply_reference(&msg));
+                msg.channel_id.send_message(&ctx.http, note).await?;
+            }
+            return Ok(());
+        }
+        // The text of a DM is never logged nor posted anywhere but the DM itself.
+        Scope::Direct => match bot.plan_dm(&trigger::strip_mention(&msg.content, me)) {
+            Some(reply) => reply,
+            None => return Ok(()),
+        },
+        Scope::Server { mentioned } => {
+            let roles = msg
+                .guild_id
+                .map(|g| scope::bot_roles(&ctx, g, me))
+                .unwrap_or_default();
+            let text = trigger::strip_mentions(&msg.content, me, &roles);
+            match bot.plan_chat(&text, mentioned, user, channel, now) {
+                Some(reply) => reply,
+                None => return Ok(()),
+            }
+        }
     };
     let embed = render::reply_embed(&reply);
     let buttons = render::suggestion_buttons(&reply);
     let mut out = respond::message()
         .embed(respond::embed(&embed))
-        .reference_message(&msg);
+        .reference_message(reply_reference(&msg));
     if !buttons.is_empty() {
         out = out.components(respond::rows(&buttons, serenity::ButtonStyle::Secondary));
     }
@@ -155,7 +176,7 @@ async fn on_message(
         bot.unplan_chat(user, channel, &reply, now);
         return Err(e.into());
     }
-    tracing::info!(channel = %msg.channel_id, message = %msg.id, alert = ?reply.alert(), "answered a chat message");
+    tracing::info!(channel = %msg.channel_id, message = %msg.id, dm = msg.guild_id.is_none(), alert = ?reply.alert(), "answered a chat message");
     Ok(())
 }
 
@@ -184,13 +205,35 @@ fn entry_reply(bot: &Bot, id: &str, alert: Option<Alert>) -> Option<Reply> {
 
 const GONE: &str = "That entry is no longer in the FAQ. Try `/faq list`.";
 
+/// Answer to a button the bot does not know (any more).
+pub(crate) const UNKNOWN_BUTTON: &str =
+    "This button no longer works. Try `/faq ask` or `/faq list`.";
+
 async fn on_button(
     ctx: serenity::Context,
     bot: Arc<Bot>,
     press: serenity::ComponentInteraction,
 ) -> Result<(), Error> {
+    if press
+        .guild_id
+        .is_some_and(|g| !bot.config.discord.serves(g.get()))
+    {
+        let note = respond::interaction_message()
+            .content(scope::UNSERVED)
+            .ephemeral(true);
+        let response = serenity::CreateInteractionResponse::Message(note);
+        press.create_response(&ctx.http, response).await?;
+        return Ok(());
+    }
     let Some(action) = ButtonAction::parse(&press.data.custom_id) else {
-        tracing::debug!(custom_id = %press.data.custom_id, "unknown button");
+        // E.g. a button of an older version of the bot: say so rather than let Discord
+        // show "This interaction failed".
+        tracing::info!(custom_id = %press.data.custom_id, "unknown button");
+        let note = respond::interaction_message()
+            .content(UNKNOWN_BUTTON)
+            .ephemeral(true);
+        let response = serenity::CreateInteractionResponse::Message(note);
+        press.create_response(&ctx.http, response).await?;
         return Ok(());
     };
     let response = match action {

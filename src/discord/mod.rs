@@ -9,7 +9,9 @@
 //! | [`trigger`]   | pure: mentions and "reads as a question"                                |
 //! | [`diff`]      | pure: what changed between two FAQs                                     |
 //! | `respond`     | every outgoing builder (allowed mentions none, in one place)            |
-//! | `commands`    | `/faq ask|show|list|reload` and the "Find FAQ answer" message command   |
+//! | `commands`    | `/faq ask|show|list` and the "Find FAQ answer" message command, registration |
+//! | `moderator`   | `/faqmod reload`: moderators only, servers only                         |
+//! | `scope`       | which chat messages are for the bot: DMs, mentions, question channels, threads |
 //! | `events`      | chat messages and button presses                                        |
 //! | `reload`      | reload with keep-last-good, and the debounced folder watcher            |
 //!
@@ -20,9 +22,11 @@ mod commands;
 pub mod cooldown;
 pub mod diff;
 mod events;
+mod moderator;
 mod reload;
 pub mod render;
 mod respond;
+mod scope;
 pub mod trigger;
 
 use std::future::Future;
@@ -55,6 +59,13 @@ pub enum DiscordError {
     Client(#[from] Box<serenity::Error>),
     #[error("internal task failed: {0}")]
     Task(String),
+    #[error(
+        "Discord refused the gateway intents (close 4014): the privileged Message Content \
+         intent is not enabled for this application. Enable it in the Developer Portal \
+         (Bot -> Privileged Gateway Intents), or set [discord] message_content = false \
+         (or leave it unset to decide from the application's settings)"
+    )]
+    DisallowedIntents,
 }
 
 /// How long shutdown waits for in-flight replies.
@@ -81,6 +92,8 @@ pub struct Bot {
     watcher: Mutex<Option<tokio::task::AbortHandle>>,
     /// Slots for chat replies in flight ([`MAX_SENDS_IN_FLIGHT`]).
     sends: tokio::sync::Semaphore,
+    /// Thread parents and servers told they are not served.
+    scope: scope::ScopeState,
 }
 
 /// Counts a handler as in flight until dropped.
@@ -107,6 +120,7 @@ impl Bot {
             idle: tokio::sync::Notify::new(),
             watcher: Mutex::new(None),
             sends: tokio::sync::Semaphore::new(MAX_SENDS_IN_FLIGHT),
+            scope: scope::ScopeState::default(),
         }
     }
 
@@ -201,6 +215,71 @@ impl Bot {
     }
 }
 
+impl Bot {
+    /// Decides what to say to a direct message: always answered (a no-match says so),
+    /// no cooldowns (a private conversation disturbs nobody). With `answer_dms` off only
+    /// an urgent message is answered, with its notice.
+    pub fn plan_dm(&self, text: &str) -> Option<Reply> {
+        let answered = self.knowledge.load().ask(text);
+        (self.config.discord.answer_dms || answered.alert.is_some()).then_some(answered.reply)
+    }
+}
+
+/// Discord's JSON error code of a failed call, when Discord answered with one (e.g. 10062
+/// unknown interaction, 10008 unknown message).
+pub(crate) fn discord_code(e: &serenity::Error) -> Option<isize> {
+    match e {
+        serenity::Error::Http(serenity::HttpError::UnsuccessfulRequest(r)) => Some(r.error.code),
+        _ => None,
+    }
+}
+
+/// [`discord_code`] of a handler error that is a serenity error.
+pub(crate) fn error_code(e: &(dyn std::error::Error + 'static)) -> Option<isize> {
+    e.downcast_ref::<serenity::Error>().and_then(discord_code)
+}
+
+/// Discord's "Unknown interaction": the interaction was not answered within 3 s (or its
+/// token is gone); no response or follow-up can reach the member any more.
+pub(crate) const UNKNOWN_INTERACTION: isize = 10062;
+/// "Interaction has already been acknowledged": only follow-ups work now.
+pub(crate) const ALREADY_ACKNOWLEDGED: isize = 40060;
+
+/// The gateway intents: guilds, guild and direct messages, plus the privileged Message
+/// Content intent when `message_content`. Without it Discord still sends the content of
+/// DMs, of messages that mention the bot, and of a context-menu command's target.
+pub fn gateway_intents(message_content: bool) -> serenity::GatewayIntents {
+    let base = serenity::GatewayIntents::GUILDS
+        | serenity::GatewayIntents::GUILD_MESSAGES
+        | serenity::GatewayIntents::DIRECT_MESSAGES;
+    if message_content {
+        base | serenity::GatewayIntents::MESSAGE_CONTENT
+    } else {
+        base
+    }
+}
+
+/// Whether to ask for Message Content: as configured, else whether the application has it
+/// enabled (its flags, `GET /oauth2/applications/@me`). Asking for it when it is not
+/// enabled makes Discord close the gateway (4014) and the bot could not start.
+async fn want_message_content(config: &Config, http: &serenity::Http) -> bool {
+    if let Some(on) = config.discord.message_content {
+        return on;
+    }
+    match http.get_current_application_info().await {
+        Ok(app) => {
+            use serenity::ApplicationFlags as F;
+            app.flags.is_some_and(|f| {
+                f.intersects(F::GATEWAY_MESSAGE_CONTENT | F::GATEWAY_MESSAGE_CONTENT_LIMITED)
+            })
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "could not read the application's settings; starting without the Message Content intent");
+            false
+        }
+    }
+}
+
 /// Whether a member may run moderator commands: Manage Server or Administrator
 /// permission, or one of the configured roles. Uses only the interaction's member data.
 pub fn is_moderator(
@@ -232,17 +311,35 @@ pub async fn run(
     );
     let bot = Arc::new(Bot::new(config, knowledge));
 
-    let mut http =
-        serenity::HttpBuilder::new(token.expose()).default_allowed_mentions(respond::no_mentions());
+    // Every HTTP call is bounded: a stalled connection would otherwise hold a send slot
+    // (and the member's cooldown) forever. Same TLS backend as serenity's default client.
+    let client = reqwest::Client::builder()
+        .use_rustls_tls()
+        .timeout(bot.config.discord.http_timeout)
+        .build()
+        .map_err(|e| DiscordError::Task(format!("HTTP client: {e}")))?;
+    let mut http = serenity::HttpBuilder::new(token.expose())
+        .client(client)
+        .default_allowed_mentions(respond::no_mentions());
     if let Some(base) = &bot.config.discord.api_base {
         http = http.proxy(base.clone()).ratelimiter_disabled(true);
     }
     let http = http.build();
+    let message_content = want_message_content(&bot.config, &http).await;
+    if message_content {
+        tracing::info!("Message Content intent on: questions in question channels are read");
+    } else {
+        tracing::warn!(
+            "Message Content intent off: question channels and threads cannot be read; \
+             answering mentions of the bot, DMs, slash commands and \"Find FAQ answer\" only"
+        );
+    }
 
     let setup_bot = bot.clone();
     let framework = poise::Framework::builder()
         .options(poise::FrameworkOptions {
             commands: commands::all(),
+            command_check: Some(|ctx| Box::pin(commands::served(ctx))),
             event_handler: |fw, event| Box::pin(events::on_event(fw, event)),
             on_error: |err| Box::pin(commands::on_error(err)),
             allowed_mentions: Some(respond::no_mentions()),
@@ -264,10 +361,7 @@ pub async fn run(
         })
         .build();
 
-    let intents = serenity::GatewayIntents::GUILDS
-        | serenity::GatewayIntents::GUILD_MESSAGES
-        | serenity::GatewayIntents::DIRECT_MESSAGES
-        | serenity::GatewayIntents::MESSAGE_CONTENT;
+    let intents = gateway_intents(message_content);
     let mut client = serenity::ClientBuilder::new_with_http(http, intents)
         .framework(framework)
         .await
@@ -301,5 +395,10 @@ pub async fn run(
     } else {
         tracing::info!("shutdown: all in-flight replies finished");
     }
-    result.map_err(|e| DiscordError::Client(Box::new(e)))
+    result.map_err(|e| match e {
+        serenity::Error::Gateway(serenity::GatewayError::DisallowedGatewayIntents) => {
+            DiscordError::DisallowedIntents
+        }
+        e => DiscordError::Client(Box::new(e)),
+    })
 }

@@ -257,8 +257,10 @@ pub enum ButtonAction {
 }
 
 impl ButtonAction {
-    /// The custom id (at most 100 characters for FAQ ids and topics of sane length).
-    pub fn custom_id(&self) -> String {
+    /// The custom id, or `None` when it would be longer than Discord's 100 characters
+    /// (never cut: a cut id would name another entry or topic, or none). Entry ids are
+    /// capped by the FAQ validator well below that.
+    pub fn custom_id(&self) -> Option<String> {
         use crate::safety::Alert;
         let id = match self {
             ButtonAction::Show { id } => format!("medfaq:show:{id}"),
@@ -274,7 +276,7 @@ impl ButtonAction {
                 format!("medfaq:list:{page}:{}", topic.as_deref().unwrap_or(""))
             }
         };
-        id.chars().take(limits::CUSTOM_ID).collect()
+        (id.chars().count() <= limits::CUSTOM_ID).then_some(id)
     }
 
     /// Parses a custom id made by [`ButtonAction::custom_id`].
@@ -282,7 +284,9 @@ impl ButtonAction {
     /// ```
     /// use medfaq::discord::render::ButtonAction;
     /// let a = ButtonAction::Show { id: "kidney-problems".into() };
-    /// assert_eq!(ButtonAction::parse(&a.custom_id()), Some(a));
+    /// assert_eq!(ButtonAction::parse(&a.custom_id().unwrap()), Some(a));
+    /// let long = ButtonAction::Show { id: "x".repeat(100) };
+    /// assert_eq!(long.custom_id(), None);
     /// assert_eq!(ButtonAction::parse("other:thing"), None);
     /// ```
     pub fn parse(custom_id: &str) -> Option<ButtonAction> {
@@ -318,15 +322,18 @@ impl ButtonAction {
     }
 }
 
-/// Buttons under a reply: suggestions become "show" buttons (at most 5).
+/// Buttons under a reply: suggestions become "show" buttons (at most 5; one whose id
+/// cannot make a custom id is left out).
 pub fn suggestion_buttons(reply: &Reply) -> Vec<Button> {
     match reply.body() {
         Body::Suggestions(refs) => refs
             .iter()
             .take(limits::BUTTONS_PER_ROW)
-            .map(|e| Button {
-                label: truncate(&e.question, limits::BUTTON_LABEL),
-                custom_id: ButtonAction::Show { id: e.id.clone() }.custom_id(),
+            .filter_map(|e| {
+                Some(Button {
+                    label: truncate(&e.question, limits::BUTTON_LABEL),
+                    custom_id: ButtonAction::Show { id: e.id.clone() }.custom_id()?,
+                })
             })
             .collect(),
         _ => Vec::new(),
@@ -342,7 +349,7 @@ pub fn share_button(reply: &Reply) -> Option<Button> {
                 id: id.clone(),
                 alert: reply.alert(),
             }
-            .custom_id(),
+            .custom_id()?,
         }),
         _ => None,
     }
@@ -534,7 +541,7 @@ mod tests {
                 topic: None,
             },
         ] {
-            assert_eq!(ButtonAction::parse(&a.custom_id()), Some(a.clone()));
+            assert_eq!(ButtonAction::parse(&a.custom_id().unwrap()), Some(a.clone()));
         }
         assert_eq!(ButtonAction::parse("medfaq:share:x:id"), None);
     }

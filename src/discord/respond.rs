@@ -32,6 +32,11 @@ pub fn followup() -> CreateInteractionResponseFollowup {
     CreateInteractionResponseFollowup::new().allowed_mentions(no_mentions())
 }
 
+/// An edit of an interaction's original (e.g. deferred) response.
+pub fn edit_response() -> serenity::EditInteractionResponse {
+    serenity::EditInteractionResponse::new().allowed_mentions(no_mentions())
+}
+
 /// A poise command reply.
 pub fn reply() -> poise::CreateReply {
     poise::CreateReply::default().allowed_mentions(no_mentions())

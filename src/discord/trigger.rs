@@ -1,4 +1,5 @@
-//! When a chat message triggers the bot: mention handling and "reads as a question".
+//! When a chat message triggers the bot: mention handling (user and role mentions) and
+//! "reads as a question".
 //! Pure.
 
 /// Words that open a question when the member leaves out the `?`.
@@ -37,6 +38,11 @@ pub fn mentions(text: &str, id: u64) -> bool {
     text.contains(&format!("<@{id}>")) || text.contains(&format!("<@!{id}>"))
 }
 
+/// Whether `text` mentions role `id` (`<@&id>`).
+pub fn mentions_role(text: &str, id: u64) -> bool {
+    text.contains(&format!("<@&{id}>"))
+}
+
 /// `text` without mentions of user `id`, trimmed.
 ///
 /// ```
@@ -44,11 +50,23 @@ pub fn mentions(text: &str, id: u64) -> bool {
 /// assert_eq!(strip_mention("<@42> is ibuprofen ok?", 42), "is ibuprofen ok?");
 /// ```
 pub fn strip_mention(text: &str, id: u64) -> String {
-    text.replace(&format!("<@{id}>"), " ")
-        .replace(&format!("<@!{id}>"), " ")
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
+    strip_mentions(text, id, &[])
+}
+
+/// `text` without mentions of user `id` and of the roles `roles`, trimmed.
+///
+/// ```
+/// use medfaq::discord::trigger::strip_mentions;
+/// assert_eq!(strip_mentions("<@&7> is ibuprofen ok? <@!42>", 42, &[7]), "is ibuprofen ok?");
+/// ```
+pub fn strip_mentions(text: &str, id: u64, roles: &[u64]) -> String {
+    let mut text = text
+        .replace(&format!("<@{id}>"), " ")
+        .replace(&format!("<@!{id}>"), " ");
+    for r in roles {
+        text = text.replace(&format!("<@&{r}>"), " ");
+    }
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 #[cfg(test)]

@@ -104,8 +104,23 @@ impl Harness {
         options: discord_standin::Options,
         tweak: impl FnOnce(&mut Config),
     ) -> Harness {
+        let harness = Harness::launch(StandIn::start_with(options).await, tweak);
+        wait_connected(&harness.standin).await;
+        harness
+    }
+
+    /// Starts the bot against `standin` (prepared by the test, e.g. with channels or a
+    /// stale command set) and waits until it is connected.
+    pub async fn start_on(standin: StandIn, tweak: impl FnOnce(&mut Config)) -> Harness {
+        let harness = Harness::launch(standin, tweak);
+        wait_connected(&harness.standin).await;
+        harness
+    }
+
+    /// Starts the bot against `standin` without waiting for anything (e.g. a bot that is
+    /// expected not to connect).
+    pub fn launch(standin: StandIn, tweak: impl FnOnce(&mut Config)) -> Harness {
         init_logs();
-        let standin = StandIn::start_with(options).await;
         let tmp = tempfile::tempdir().unwrap();
         let faq_dir = tmp.path().join("faq");
         copy_dir(&bundled_faq(), &faq_dir);
@@ -119,15 +134,13 @@ impl Harness {
                 let _ = rx.await;
             },
         ));
-        let harness = Harness {
+        Harness {
             standin,
             faq_dir,
             _tmp: tmp,
             shutdown: Some(tx),
             bot: Some(bot),
-        };
-        wait_connected(&harness.standin).await;
-        harness
+        }
     }
 
     /// The FAQ as the test's own copy loads it (to know what the bot should answer).
@@ -214,9 +227,33 @@ impl Harness {
         options: Vec<Value>,
         edit: impl FnOnce(&mut Value),
     ) -> (u64, String) {
+        self.slash_edited(member, "faq", sub, options, edit)
+    }
+
+    /// `/faqmod <sub>` (the moderators' command) from `member`, the payload changed by
+    /// `edit` before it is sent.
+    pub fn slash_mod_edited(
+        &self,
+        member: &Value,
+        sub: &str,
+        options: Vec<Value>,
+        edit: impl FnOnce(&mut Value),
+    ) -> (u64, String) {
+        self.slash_edited(member, "faqmod", sub, options, edit)
+    }
+
+    /// `/<command> <sub>` from `member` in [`OTHER_CHANNEL`], changed by `edit`.
+    pub fn slash_edited(
+        &self,
+        member: &Value,
+        command: &str,
+        sub: &str,
+        options: Vec<Value>,
+        edit: impl FnOnce(&mut Value),
+    ) -> (u64, String) {
         self.interact(|id, tok| {
             let mut interaction =
-                payload::slash_command(id, OTHER_CHANNEL, member, tok, "faq", Some(sub), options);
+                payload::slash_command(id, OTHER_CHANNEL, member, tok, command, Some(sub), options);
             edit(&mut interaction);
             interaction
         })
@@ -240,9 +277,9 @@ impl Harness {
         )
     }
 
-    /// `/faq reload` from `member`.
+    /// `/faqmod reload` from `member`.
     pub fn slash_reload(&self, member: &Value) -> (u64, String) {
-        self.slash_faq(member, "reload", vec![])
+        self.slash_mod_edited(member, "reload", vec![], |_| {})
     }
 
     /// Sends a member's message whose reply Discord rejects: the next REST call gets

@@ -8,7 +8,11 @@
 //! [`StandIn::wait_for_request`]), and inject faults ([`StandIn::close_gateway`],
 //! [`StandIn::invalid_session`], [`StandIn::set_heartbeat_ack`], [`StandIn::fail_next`]).
 
+// `payload::guild_create` is one large `json!` literal.
+#![recursion_limit = "256"]
+
 pub mod payload;
+pub mod rules;
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;
@@ -141,6 +145,16 @@ pub enum Fault {
     Unauthorized,
     /// Answer normally, but only after this delay.
     Slow(Duration),
+    /// Never answer: the connection stays open and silent (a stalled call; the bot's own
+    /// timeout must end it).
+    Stall,
+    /// A Discord JSON error: `status` with `{ "code": code, "message": message }` (e.g.
+    /// 404 / 10062 Unknown interaction, 404 / 10008 Unknown message).
+    Api {
+        status: u16,
+        code: u64,
+        message: String,
+    },
 }
 
 /// Gateway bookkeeping, for waits and assertions. `Debug` leaves out the token.
@@ -191,6 +205,10 @@ pub struct Options {
     /// frame written while the previous one is not yet acknowledged waits for the bot's
     /// delayed ACK (Nagle): a ~40 ms stall on Linux loopback. Off only to reproduce that.
     pub tcp_nodelay: bool,
+    /// Privileged intents enabled for the app in the Developer Portal (`rules::INTENT_*`;
+    /// default: Message Content only). An IDENTIFY asking for another privileged intent
+    /// is closed with 4014; `GET /oauth2/applications/@me` reports these in `flags`.
+    pub granted_intents: u64,
 }
 
 impl Default for Options {
@@ -198,6 +216,7 @@ impl Default for Options {
         Options {
             heartbeat_interval: Duration::from_millis(41_250),
             tcp_nodelay: true,
+            granted_intents: rules::INTENT_MESSAGE_CONTENT,
         }
     }
 }
@@ -213,6 +232,8 @@ struct Session {
     seq: u64,
     /// Every dispatch frame of this session (seq, serialized), for replay on RESUME.
     frames: Vec<(u64, String)>,
+    /// Intents of the IDENTIFY that made it: they decide what it receives.
+    intents: u64,
 }
 
 struct Inner {
@@ -230,6 +251,8 @@ struct Inner {
     rest_started: usize,
     /// Interaction token -> channel id, for follow-up message objects.
     interaction_channels: std::collections::HashMap<String, u64>,
+    /// Channels, deleted messages and registered commands ([`rules::World`]).
+    world: rules::World,
 }
 
 struct Shared {
@@ -309,6 +332,7 @@ impl StandIn {
                 sessions_made: 0,
                 interaction_channels: Default::default(),
                 rest_started: 0,
+                world: rules::World::default(),
             }),
             version: watch::channel(0).0,
         });
@@ -484,7 +508,9 @@ impl StandIn {
 
     /// Sends a dispatch (op 0) event `t` with data `d` to the current session; returns its
     /// sequence number. Kept for replay on RESUME. Panics without a session (call
-    /// [`Self::wait_ready`] first).
+    /// [`Self::wait_ready`] first). As on Discord, the session's intents filter it
+    /// ([`rules::filter_dispatch`]): an event it may not receive is not sent (returns 0),
+    /// message content is blanked without the Message Content intent.
     pub fn dispatch(&self, t: &str, d: Value) -> u64 {
         self.shared.with(|i| {
             if t == "INTERACTION_CREATE" {
@@ -501,6 +527,10 @@ impl StandIn {
                 .session
                 .as_mut()
                 .expect("no gateway session: wait_ready first");
+            // What Discord sends this session: intents decide (see `rules`).
+            let Some(d) = rules::filter_dispatch(t, d, session.intents) else {
+                return 0;
+            };
             session.seq += 1;
             // Serialized once: the same text is kept for replay and sent.
             let frame = json!({ "op": 0, "t": t, "s": session.seq, "d": d }).to_string();
@@ -575,6 +605,50 @@ impl StandIn {
                 i.faults.push_back(fault.clone());
             }
         });
+    }
+
+    /// Adds (or replaces) a channel Discord knows: a DM channel, a guild channel or a
+    /// thread ([`payload::dm_channel`], [`payload::guild_channel`], [`payload::thread`]).
+    /// `GET /channels/{id}` answers it; guild channels and threads added before the bot
+    /// connects are in its GUILD_CREATE.
+    pub fn add_channel(&self, channel: Value) {
+        let id = channel["id"].as_str().and_then(|s| s.parse().ok()).unwrap_or(0);
+        self.shared.with(|i| i.world.channels.insert(id, channel));
+    }
+
+    /// A new thread or forum post (see [`payload::thread`]): added, and THREAD_CREATE
+    /// dispatched as Discord does to sessions with the GUILDS intent; returns its `seq`.
+    pub fn create_thread(&self, thread: Value) -> u64 {
+        self.add_channel(thread.clone());
+        let mut d = thread;
+        d["newly_created"] = json!(true);
+        self.dispatch("THREAD_CREATE", d)
+    }
+
+    /// The member deleted message `id` (e.g. their question): a reply referencing it gets
+    /// 400 / 50035 `REPLIES_UNKNOWN_MESSAGE` unless `fail_if_not_exists` is false, and
+    /// edits or reads of it get 404 / 10008.
+    pub fn delete_message(&self, id: u64) {
+        self.shared.with(|i| i.world.deleted_messages.insert(id));
+    }
+
+    /// Channel `id` was deleted: every call on it gets 404 / 10003.
+    pub fn delete_channel(&self, id: u64) {
+        self.shared.with(|i| {
+            i.world.channels.remove(&id);
+            i.world.deleted_channels.insert(id)
+        });
+    }
+
+    /// Registers `commands` (an array of command objects, as a bulk overwrite would) in
+    /// `guild`, or globally for `None`: e.g. a stale set left by an earlier run.
+    pub fn set_commands(&self, guild: Option<u64>, commands: Value) {
+        self.shared.with(|i| i.world.register(guild, &commands));
+    }
+
+    /// The commands registered now, globally (`None`) or in `guild`.
+    pub fn commands(&self, guild: Option<u64>) -> Value {
+        self.shared.peek(|i| i.world.registered(guild))
     }
 
     /// A message object for a message the bot sent in `rec` (channel message, callback or
@@ -668,7 +742,17 @@ fn on_frame(shared: &Shared, conn: usize, frame: &Value) -> Vec<String> {
         2 => {
             i.gateway.identifies += 1;
             i.gateway.last_token = token;
+            let intents = d.get("intents").and_then(Value::as_u64).unwrap_or(0);
             i.gateway.last_identify = Some(d);
+            if rules::disallowed(intents, shared.options.granted_intents) {
+                if let Some((_, tx)) = &i.conn {
+                    let _ = tx.send(Control::Close(
+                        rules::CLOSE_DISALLOWED_INTENTS,
+                        "Disallowed intent(s).".into(),
+                    ));
+                }
+                return vec![];
+            }
             i.sessions_made += 1;
             let id = format!("standin-session-{}", i.sessions_made);
             let ready = json!({
@@ -676,14 +760,25 @@ fn on_frame(shared: &Shared, conn: usize, frame: &Value) -> Vec<String> {
                 "d": payload::ready(&id, &shared.ws),
             })
             .to_string();
+            let mut frames = vec![(1, ready.clone())];
+            // developers/events/gateway-events.mdx "Guild Create": after READY, one per
+            // guild, to sessions with the GUILDS intent.
+            if intents & rules::INTENT_GUILDS != 0 {
+                let guild = i.world.guild_create(GUILD_ID);
+                let frame =
+                    json!({ "op": 0, "t": "GUILD_CREATE", "s": 2, "d": guild }).to_string();
+                frames.push((2, frame));
+            }
+            let out = frames.iter().map(|(_, f)| f.clone()).collect();
             i.session = Some(Session {
                 id,
-                seq: 1,
-                frames: vec![(1, ready.clone())],
+                seq: frames.len() as u64,
+                frames,
+                intents,
             });
             i.live = Some(conn);
             i.gateway.connected = true;
-            vec![ready]
+            out
         }
         6 => {
             i.gateway.resumes += 1;
@@ -773,6 +868,12 @@ async fn rest(
             401,
             error_body(StatusCode::UNAUTHORIZED, "401: Unauthorized"),
         ),
+        Some(Fault::Api {
+            status,
+            code,
+            message,
+        }) => rules::api_error(status, code, &message),
+        Some(Fault::Stall) => std::future::pending().await,
         other => {
             if let Some(Fault::Slow(d)) = other {
                 tokio::time::sleep(d).await;
@@ -817,6 +918,16 @@ fn route(shared: &Shared, method: &Method, path: &str, body: Option<&Value>) -> 
     let empty = json!({});
     let body = body.unwrap_or(&empty);
     let m = method.as_str();
+    let answer = shared.peek(|i| {
+        let Inner { world, next_id, .. } = i;
+        world.route(m, &parts, body, &mut || {
+            *next_id += 1;
+            *next_id
+        })
+    });
+    if let Some(answer) = answer {
+        return answer;
+    }
     match (m, parts.as_slice()) {
         ("GET", ["gateway"]) => ok(json!({ "url": shared.ws })),
         ("GET", ["gateway", "bot"]) => ok(json!({
@@ -826,14 +937,10 @@ fn route(shared: &Shared, method: &Method, path: &str, body: Option<&Value>) -> 
         })),
         ("GET", ["users", "@me"]) => ok(payload::bot_user()),
         ("GET", ["oauth2", "applications", "@me"]) | ("GET", ["applications", "@me"]) => {
-            ok(payload::application_info())
+            let mut app = payload::application_info();
+            app["flags"] = json!(rules::application_flags(shared.options.granted_intents));
+            ok(app)
         }
-        ("PUT", ["applications", _, "commands"]) => ok(commands_echo(body, None)),
-        ("PUT", ["applications", _, "guilds", g, "commands"]) => {
-            ok(commands_echo(body, g.parse().ok()))
-        }
-        ("GET", ["applications", _, "commands"])
-        | ("GET", ["applications", _, "guilds", _, "commands"]) => ok(json!([])),
         ("POST", ["channels", c, "messages"]) => {
             let c = c.parse().unwrap_or(1);
             ok(payload::message_from_body(
@@ -872,17 +979,6 @@ fn route(shared: &Shared, method: &Method, path: &str, body: Option<&Value>) -> 
     }
 }
 
-fn commands_echo(body: &Value, guild: Option<u64>) -> Value {
-    Value::Array(
-        body.as_array()
-            .map(|cmds| {
-                cmds.iter()
-                    .map(|c| payload::command_echo(c, guild))
-                    .collect()
-            })
-            .unwrap_or_default(),
-    )
-}
 
 /// Convenience: a plausible member with the given roles and permission bits.
 pub fn member(user_id: u64, name: &str, roles: &[u64], permissions: u64) -> Value {

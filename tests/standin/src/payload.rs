@@ -323,3 +323,164 @@ pub fn command_echo(sent: &Value, guild_id: Option<u64>) -> Value {
     }
     c
 }
+
+/// A DM channel object between the bot and `recipient` (a user object).
+pub fn dm_channel(id: u64, recipient: &Value) -> Value {
+    json!({
+        "id": id.to_string(),
+        "type": crate::rules::DM,
+        "last_message_id": null,
+        "recipients": [recipient],
+    })
+}
+
+/// A guild channel of `kind` (`rules::GUILD_TEXT`, `rules::GUILD_FORUM`, ...).
+pub fn guild_channel(id: u64, kind: u8, name: &str) -> Value {
+    json!({
+        "id": id.to_string(),
+        "type": kind,
+        "guild_id": GUILD_ID.to_string(),
+        "name": name,
+        "position": 0,
+        "permission_overwrites": [],
+        "nsfw": false,
+        "parent_id": null,
+    })
+}
+
+/// A thread (`rules::PUBLIC_THREAD` or `PRIVATE_THREAD`) in channel `parent_id`; a
+/// forum post is a public thread whose parent is a forum channel.
+pub fn thread(id: u64, parent_id: u64, kind: u8, name: &str, owner: u64) -> Value {
+    json!({
+        "id": id.to_string(),
+        "type": kind,
+        "guild_id": GUILD_ID.to_string(),
+        "parent_id": parent_id.to_string(),
+        "owner_id": owner.to_string(),
+        "name": name,
+        "last_message_id": null,
+        "rate_limit_per_user": 0,
+        "message_count": 0,
+        "member_count": 1,
+        "thread_metadata": {
+            "archived": false,
+            "auto_archive_duration": 1440,
+            "archive_timestamp": TIMESTAMP,
+            "locked": false,
+            "create_timestamp": TIMESTAMP,
+        },
+        "total_message_sent": 0,
+        "flags": 0,
+        "applied_tags": [],
+    })
+}
+
+/// A direct message from `author` to the bot in DM channel `channel_id`: no `guild_id`,
+/// no `member` (developers/resources/message.mdx).
+pub fn dm_message(id: u64, channel_id: u64, author: &Value, content: &str) -> Value {
+    let mut m = message(id, channel_id, author, content, &[]);
+    let o = m.as_object_mut().expect("a message object");
+    o.remove("guild_id");
+    o.remove("member");
+    m
+}
+
+/// A member's reply (type 19) to `replied` (a message object) in the same channel. With
+/// `ping` (the client's default), Discord adds the replied-to author to `mentions`
+/// although the text does not mention them.
+pub fn reply_message(
+    id: u64,
+    author: &Value,
+    content: &str,
+    replied: &Value,
+    ping: bool,
+) -> Value {
+    let channel = replied["channel_id"].as_str().unwrap_or("1").parse().unwrap_or(1);
+    let mentions = if ping {
+        vec![replied["author"].clone()]
+    } else {
+        vec![]
+    };
+    let mut m = message(id, channel, author, content, &mentions);
+    m["type"] = json!(19);
+    m["message_reference"] = json!({
+        "type": 0,
+        "message_id": replied["id"],
+        "channel_id": replied["channel_id"],
+        "guild_id": GUILD_ID.to_string(),
+    });
+    m["referenced_message"] = replied.clone();
+    m
+}
+
+/// The guild as GUILD_CREATE sends it after READY (developers/events/gateway-events.mdx
+/// "Guild Create"): roles @everyone and the bot's managed role (`rules::BOT_ROLE_ID`,
+/// `tags.bot_id`), the given channels and active threads.
+pub fn guild_create(guild_id: u64, channels: &[Value], threads: &[Value]) -> Value {
+    let role = |id: u64, name: &str, managed: bool, tags: Value| {
+        json!({
+            "id": id.to_string(),
+            "name": name,
+            "color": 0,
+            "colors": { "primary_color": 0, "secondary_color": null, "tertiary_color": null },
+            "hoist": false,
+            "icon": null,
+            "unicode_emoji": null,
+            "position": if managed { 1 } else { 0 },
+            "permissions": "0",
+            "managed": managed,
+            "mentionable": true,
+            "flags": 0,
+            "tags": tags,
+        })
+    };
+    json!({
+        "id": guild_id.to_string(),
+        "name": "stand-in guild",
+        "icon": null,
+        "icon_hash": null,
+        "splash": null,
+        "discovery_splash": null,
+        "owner_id": "1",
+        "afk_channel_id": null,
+        "afk_timeout": 300,
+        "widget_enabled": false,
+        "verification_level": 0,
+        "default_message_notifications": 0,
+        "explicit_content_filter": 0,
+        "roles": [
+            role(guild_id, "@everyone", false, json!({})),
+            role(crate::rules::BOT_ROLE_ID, BOT_NAME, true, json!({ "bot_id": BOT_USER_ID.to_string() })),
+        ],
+        "emojis": [],
+        "features": [],
+        "mfa_level": 0,
+        "application_id": null,
+        "system_channel_id": null,
+        "system_channel_flags": 0,
+        "rules_channel_id": null,
+        "max_members": 500000,
+        "vanity_url_code": null,
+        "description": null,
+        "banner": null,
+        "premium_tier": 0,
+        "premium_subscription_count": 0,
+        "preferred_locale": "en-US",
+        "public_updates_channel_id": null,
+        "nsfw_level": 0,
+        "stickers": [],
+        "premium_progress_bar_enabled": false,
+        "safety_alerts_channel_id": null,
+        "joined_at": TIMESTAMP,
+        "large": false,
+        "unavailable": false,
+        "member_count": 2,
+        "voice_states": [],
+        "members": [],
+        "channels": channels,
+        "threads": threads,
+        "presences": [],
+        "stage_instances": [],
+        "guild_scheduled_events": [],
+    })
+}
