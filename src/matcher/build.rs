@@ -60,6 +60,7 @@ impl Index {
             light: Vec::new(),
             substance: 0.0,
             subject: Vec::new(),
+            in_questions: Vec::new(),
             ids: faq.entries.iter().map(|e| e.id.clone()).collect(),
             texts: Vec::with_capacity(faq.entries.len()),
             raw_texts: Vec::with_capacity(faq.entries.len()),
@@ -179,6 +180,11 @@ impl Index {
                 let in_questions = p.iter().filter(|p| p.field == Field::Question).count();
                 faq.entries.len() >= 5 && in_questions as f32 >= SUBJECT_SHARE * n
             })
+            .collect();
+        index.in_questions = index
+            .postings
+            .iter()
+            .map(|p| p.iter().any(|p| p.field != Field::Answer))
             .collect();
         index.light = index
             .term_text

@@ -16,7 +16,12 @@ pub struct QueryTerm {
     pub corrected: Option<String>,
     /// Whether the FAQ knows the term at all (unknown terms count against every entry).
     pub known: bool,
+    /// Its weight in the query: the idf of a known term; for an unknown one, the
+    /// unknown-word weight times its salience.
     pub weight: f32,
+    /// How much the word says about what is asked, from background frequencies
+    /// ([`super::background::salience`]): near 0 for everyday filler, near 1 for content.
+    pub salience: f32,
 }
 
 /// How the matcher read a message (for `--explain`).
@@ -26,13 +31,16 @@ pub struct QueryExplanation {
     pub words: Vec<String>,
     /// Meaningful terms after stop words, corrections and synonyms.
     pub terms: Vec<QueryTerm>,
+    /// The message's sentences (as normalized words) that read as questions.
+    pub questions: Vec<String>,
 }
 
 impl Index {
     /// How the matcher reads `message`: words, terms, synonyms, corrections, weights.
     pub fn explain_query(&self, message: &str) -> QueryExplanation {
-        let (words, analyzed) = self.analyze_query(message);
-        let terms = analyzed
+        let reading = self.analyze_query(message);
+        let terms = reading
+            .analyzed
             .iter()
             .map(|a| {
                 let r = &self.resolve(std::slice::from_ref(a))[0];
@@ -43,10 +51,21 @@ impl Index {
                     corrected: a.corrected.then(|| a.terms.join(" | ")),
                     known: !r.alts.is_empty(),
                     weight: r.weight,
+                    salience: a.salience,
                 }
             })
             .collect();
-        QueryExplanation { words, terms }
+        let questions = reading
+            .sentences
+            .iter()
+            .filter(|s| s.1)
+            .map(|s| reading.words[s.0.clone()].join(" "))
+            .collect();
+        QueryExplanation {
+            words: reading.words,
+            terms,
+            questions,
+        }
     }
 
     pub(super) fn term_matches(&self, query: &[Resolved], entry: u32) -> Vec<TermMatch> {

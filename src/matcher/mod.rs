@@ -26,6 +26,7 @@
 //! FAQ, [`search`](self::search) matches a message and decides, [`explain`](self::explain)
 //! says how a message was read and why a candidate scored as it did.
 
+pub mod background;
 mod build;
 mod explain;
 pub mod fuzzy;
@@ -73,7 +74,7 @@ impl Default for MatchOptions {
             wide_margin: 0.1,
             suggest_threshold: 0.3,
             max_suggestions: 3,
-            max_query_chars: 500,
+            max_query_chars: 4000,
         }
     }
 }
@@ -116,6 +117,12 @@ pub struct Explanation {
     pub best_text: String,
     /// Every query term and how it met this entry.
     pub terms: Vec<TermMatch>,
+    /// The part of the message that was scored, when not the whole (a question-like
+    /// span of a long message).
+    pub span: Option<String>,
+    /// The salient word of the message this entry does not cover, which kept it from
+    /// being answered (the near-miss guard; best candidate only).
+    pub blocked_by: Option<String>,
 }
 
 /// One scored entry.
@@ -182,6 +189,10 @@ struct Resolved {
     number: bool,
     /// The message words it comes from.
     from: String,
+    /// Background salience of its words ([`background::salience`]).
+    salience: f32,
+    /// Whether it names a person, product or condition ([`background::is_topic`]).
+    topic: bool,
 }
 
 /// The searchable form of a FAQ.
@@ -208,6 +219,8 @@ pub struct Index {
     light: Vec<bool>,
     /// Minimum weight of known, non-generic query terms to answer.
     substance: f32,
+    /// Whether a term occurs in some entry's questions, alternates or keywords.
+    in_questions: Vec<bool>,
     /// Whether a term is one of the FAQ's subject terms (see [`SUBJECT_SHARE`]).
     subject: Vec<bool>,
     ids: Vec<String>,

@@ -1,10 +1,12 @@
-//! Matching one message: analysis (typo correction, synonyms), candidate generation from
-//! the postings, re-scoring of the leaders, and the answer / suggest / none decision.
+//! Matching one message: analysis (typo correction, synonyms, background weights),
+//! candidate generation from the postings, re-scoring of the leaders, the question-like
+//! spans of long messages, and the answer / suggest / none decision with its guards.
 
-use super::normalize::{is_stop, stem, truncate_chars, undouble, words};
-use super::{
-    is_number, Decision, Explanation, Field, Index, Match, Outcome, Resolved, Text, NUMBER_WEIGHT,
-};
+use std::ops::Range;
+
+use super::background;
+use super::normalize::{is_stop, sentences, stem, truncate_chars, undouble, words};
+use super::{Decision, Explanation, Field, Index, Match, Outcome, Resolved, Text, NUMBER_WEIGHT};
 
 /// A typo-corrected query word counts this much of an exact one.
 const CORRECTED: f32 = 0.8;
@@ -19,6 +21,8 @@ const PRESELECT_ENTRY: f32 = 0.3;
 /// `tests/data/dev.jsonl` (no wrong answers, full abstention) and the MedQuAD noisy
 /// queries (top-1 accuracy): coverage says what the message is about, surface sees the
 /// small words that carry the question type and letters that survive typos.
+///
+/// [`surface`]: super::surface
 const W_COVERAGE: f32 = 0.375;
 const W_SIMILARITY: f32 = 0.125;
 const W_SURFACE: f32 = 0.5;
@@ -30,6 +34,36 @@ const SIMILARITY_K: usize = 6;
 const MAX_CANDIDATES: usize = 5;
 /// Typo alternatives kept per unknown word.
 const MAX_ALTERNATIVES: usize = 3;
+/// Messages of at least this many words are also scored on their question-like spans.
+const SPAN_MIN_WORDS: usize = 14;
+/// Question-like sentences tried as spans (the last ones), each alone and with the
+/// sentence before it.
+const MAX_QUESTION_SPANS: usize = 2;
+/// Relatedness: to be answered or suggested, the best entry's questions or keywords must
+/// hold a term of the message with at least this salience ("good *night* all" is not).
+const ANCHOR_SALIENCE: f32 = 0.3;
+/// Units written after a number: "400 mg" is milligrams, not magnesium.
+const UNITS: &[&str] = &[
+    "g",
+    "gm",
+    "gram",
+    "grams",
+    "iu",
+    "mcg",
+    "meq",
+    "mg",
+    "mgs",
+    "milligram",
+    "milligrams",
+    "ml",
+    "mmol",
+    "ug",
+];
+/// Words that open a question ("*can* I take ...", "*how* long ...").
+const QUESTION_OPENERS: &[&str] = &[
+    "any", "anyone", "are", "can", "could", "did", "do", "does", "has", "have", "how", "is",
+    "should", "was", "what", "whats", "when", "where", "which", "who", "why", "will", "would",
+];
 
 /// A candidate being re-scored.
 struct Scored {
@@ -50,6 +84,8 @@ struct Word {
     stop: bool,
     /// Typo corrections (stems), best first, when the word was unknown.
     alts: Vec<String>,
+    /// The written word of the first correction.
+    fixed: Option<String>,
     /// `alts[0]` is the word itself (known from answer text only).
     keep: bool,
     /// The alternatives come from the loose (trigram) fallback.
@@ -68,6 +104,39 @@ pub(super) struct Analyzed {
     pub(super) exact_first: bool,
     /// Corrected by the loose fallback.
     pub(super) loose: bool,
+    /// Position of its first word in the message.
+    pub(super) at: usize,
+    /// Background salience ([`background::salience`]) of the word, of the correction, or
+    /// of the synonym group's canonical.
+    pub(super) salience: f32,
+    /// Whether it names a person, product or condition ([`background::is_topic`]).
+    pub(super) topic: bool,
+}
+
+/// A message as the matcher read it.
+pub(super) struct Reading {
+    /// Normalized words, stop words included.
+    pub(super) words: Vec<String>,
+    pub(super) analyzed: Vec<Analyzed>,
+    /// Sentences as word ranges, with whether each reads as a question.
+    pub(super) sentences: Vec<(Range<usize>, bool)>,
+    /// Per word: how much its letters count in surface similarity (the salience of
+    /// words the FAQ does not know, 1 for the others).
+    pub(super) surface_weights: Vec<f32>,
+}
+
+/// The best candidates for one part of a message.
+struct Ranked {
+    query: Vec<Resolved>,
+    scored: Vec<Scored>,
+    /// Word range scored (the whole message or a span).
+    range: Range<usize>,
+}
+
+impl Ranked {
+    fn top(&self) -> f32 {
+        self.scored.first().map_or(f32::MIN, |s| s.score)
+    }
 }
 
 /// `strsim::normalized_levenshtein`, computed on bytes with a reused row when both texts
@@ -95,10 +164,19 @@ pub(super) fn normalized_levenshtein(a: &str, b: &str, row: &mut Vec<usize>) -> 
 }
 
 impl Index {
-    /// Normalizes, corrects and rewrites a message into terms.
-    pub(super) fn analyze_query(&self, message: &str) -> (Vec<String>, Vec<Analyzed>) {
+    /// Normalizes, corrects and rewrites a message into terms, sentence by sentence.
+    pub(super) fn analyze_query(&self, message: &str) -> Reading {
         let message = truncate_chars(message, self.options.max_query_chars);
-        let raw_words = words(message);
+        let mut raw_words: Vec<String> = Vec::new();
+        let mut sents = Vec::new();
+        for (text, asks) in sentences(message) {
+            let start = raw_words.len();
+            raw_words.extend(words(text));
+            if raw_words.len() > start {
+                let opens = QUESTION_OPENERS.contains(&raw_words[start].as_str());
+                sents.push((start..raw_words.len(), asks || opens));
+            }
+        }
         let mut ws: Vec<Word> = raw_words
             .iter()
             .map(|w| Word {
@@ -106,12 +184,19 @@ impl Index {
                 stem: stem(w),
                 stop: is_stop(w),
                 alts: Vec::new(),
+                fixed: None,
                 keep: false,
                 loose: false,
             })
             .collect();
-        for w in ws.iter_mut() {
-            if w.stop || is_number(&w.stem) || self.question_words.contains(&w.stem) {
+        for i in 0..ws.len() {
+            // "400 mg": a unit after a number is part of the quantity
+            if i > 0 && starts_with_digit(&ws[i - 1].raw) && UNITS.contains(&ws[i].raw.as_str()) {
+                ws[i].stop = true;
+                ws[i].stem.clear();
+            }
+            let w = &mut ws[i];
+            if w.stop || starts_with_digit(&w.raw) || self.question_words.contains(&w.stem) {
                 continue;
             }
             // Known only from answer text (rare words, misspellings there): keep the word
@@ -124,6 +209,10 @@ impl Index {
                     w.stem = single;
                     continue;
                 }
+            }
+            // A real word is what the member meant: never corrected into another word.
+            if background::is_word(&w.raw) {
+                continue;
             }
             let mut fixes = self.fuzzy.lookup(&w.raw, MAX_ALTERNATIVES);
             if fixes.is_empty() && !known {
@@ -148,6 +237,7 @@ impl Index {
                 if is_stop(word) {
                     continue;
                 }
+                w.fixed.get_or_insert_with(|| word.to_string());
                 let s = stem(word);
                 if !w.alts.contains(&s) {
                     w.alts.push(s);
@@ -166,6 +256,13 @@ impl Index {
             })
             .collect();
         let rewrites = self.synonyms.rewrites(&refs, &lens);
+        let group_salience = |g: u32| {
+            words(self.synonyms.canonical(g))
+                .iter()
+                .map(|w| (background::salience(w), background::is_topic(w)))
+                .fold((0.0f32, false), |a, b| (a.0.max(b.0), a.1 || b.1))
+        };
+        let mut surface_weights = vec![1.0f32; ws.len()];
         let mut out = Vec::new();
         let mut r = rewrites.iter().peekable();
         let mut i = 0;
@@ -178,33 +275,37 @@ impl Index {
                     .collect::<Vec<_>>()
                     .join(" ");
                 let corrected = span.iter().any(|w| !w.alts.is_empty());
-                out.push(Analyzed {
+                let (salience, topic) = group_salience(rw.group);
+                let term = |t: String| Analyzed {
                     from: from.clone(),
-                    terms: vec![self.synonyms.term(rw.group).to_string()],
+                    terms: vec![t],
                     synonym: Some(rw.group),
                     corrected,
                     exact_first: false,
                     loose: false,
-                });
+                    at: i,
+                    salience,
+                    topic,
+                };
+                out.push(term(self.synonyms.term(rw.group).to_string()));
                 for part in self.synonyms.parts(rw.group) {
-                    out.push(Analyzed {
-                        from: from.clone(),
-                        terms: vec![part.clone()],
-                        synonym: Some(rw.group),
-                        corrected,
-                        exact_first: false,
-                        loose: false,
-                    });
+                    out.push(term(part.clone()));
                 }
                 i += rw.len;
                 continue;
             }
             let w = &ws[i];
+            let at = i;
             i += 1;
             if w.stop {
                 continue;
             }
             if w.alts.is_empty() {
+                let (salience, topic) =
+                    (background::salience(&w.raw), background::is_topic(&w.raw));
+                if !self.known_words.contains(&w.stem) {
+                    surface_weights[at] = salience;
+                }
                 out.push(Analyzed {
                     from: w.raw.clone(),
                     terms: vec![w.stem.clone()],
@@ -212,19 +313,30 @@ impl Index {
                     corrected: false,
                     exact_first: false,
                     loose: false,
+                    at,
+                    salience,
+                    topic,
                 });
             } else {
                 // each alternative through single-word synonyms
+                let mut salience = None;
                 let terms = w
                     .alts
                     .iter()
                     .map(
                         |a| match self.synonyms.rewrites(&[a.as_str()], &[usize::MAX]).first() {
-                            Some(rw) => self.synonyms.term(rw.group).to_string(),
+                            Some(rw) => {
+                                salience.get_or_insert_with(|| group_salience(rw.group));
+                                self.synonyms.term(rw.group).to_string()
+                            }
                             None => a.clone(),
                         },
                     )
                     .collect();
+                let (salience, topic) = salience.unwrap_or_else(|| {
+                    let word = w.fixed.as_deref().unwrap_or(&w.raw);
+                    (background::salience(word), background::is_topic(word))
+                });
                 out.push(Analyzed {
                     from: w.raw.clone(),
                     terms,
@@ -232,10 +344,18 @@ impl Index {
                     corrected: true,
                     exact_first: w.keep,
                     loose: w.loose,
+                    at,
+                    salience,
+                    topic,
                 });
             }
         }
-        (raw_words, out)
+        Reading {
+            words: raw_words,
+            analyzed: out,
+            sentences: sents,
+            surface_weights,
+        }
     }
 
     pub(super) fn resolve(&self, analyzed: &[Analyzed]) -> Vec<Resolved> {
@@ -257,12 +377,13 @@ impl Index {
                 .filter_map(|(i, t)| self.term_ids.get(t).map(|&id| (id, conf(i))))
                 .collect();
             alts.dedup_by_key(|a| a.0);
-            let number = a.terms.iter().all(|t| is_number(t));
+            let number = a.terms.iter().all(|t| starts_with_digit(t));
             let weight = if alts.is_empty() {
+                // unknown: as informative as the word is in the background
                 if number {
                     self.unknown_weight * NUMBER_WEIGHT
                 } else {
-                    self.unknown_weight
+                    self.unknown_weight * a.salience
                 }
             } else {
                 alts.iter()
@@ -281,6 +402,8 @@ impl Index {
                 weight,
                 number,
                 from: a.from.clone(),
+                salience: a.salience,
+                topic: a.topic,
             });
         }
         out
@@ -288,17 +411,178 @@ impl Index {
 
     /// Matches one message.
     pub fn search(&self, message: &str) -> Outcome {
-        let (raw_words, analyzed) = self.analyze_query(message);
-        let query = self.resolve(&analyzed);
+        let reading = self.analyze_query(message);
+        self.search_reading(&reading)
+    }
+
+    /// The word ranges worth scoring apart from the whole message: in a long message,
+    /// its last question-like sentences, each alone and with the sentence before it.
+    fn spans(&self, reading: &Reading) -> Vec<Range<usize>> {
+        let mut out: Vec<Range<usize>> = Vec::new();
+        if reading.words.len() < SPAN_MIN_WORDS || reading.sentences.len() < 2 {
+            return out;
+        }
+        let asks: Vec<usize> = (0..reading.sentences.len())
+            .filter(|&i| reading.sentences[i].1)
+            .collect();
+        for &i in asks.iter().rev().take(MAX_QUESTION_SPANS) {
+            let this = reading.sentences[i].0.clone();
+            out.push(this.clone());
+            if i > 0 {
+                out.push(reading.sentences[i - 1].0.start..this.end);
+            }
+        }
+        out
+    }
+
+    /// Matches an analyzed message: the whole, then its question-like spans; the part
+    /// whose best entry scores highest decides.
+    pub(super) fn search_reading(&self, reading: &Reading) -> Outcome {
         let none = Outcome {
             decision: Decision::None,
             candidates: Vec::new(),
         };
-        if query.is_empty() || query.iter().all(|q| q.number) || self.ids.is_empty() {
+        let whole_query = self.resolve(&reading.analyzed);
+        if whole_query.is_empty() || whole_query.iter().all(|q| q.number) || self.ids.is_empty() {
             return none;
         }
-        let total: f32 = query.iter().map(|q| q.weight).sum();
+        let all = 0..reading.words.len();
+        let mut best = Ranked {
+            scored: self.rank(&whole_query, &reading.words, &reading.surface_weights),
+            query: whole_query.clone(),
+            range: all.clone(),
+        };
+        for range in self.spans(reading) {
+            let from = reading.analyzed.partition_point(|a| a.at < range.start);
+            let to = reading.analyzed.partition_point(|a| a.at < range.end);
+            let query = self.resolve(&reading.analyzed[from..to]);
+            if query.is_empty() || query.iter().all(|q| q.number) {
+                continue;
+            }
+            let scored = self.rank(
+                &query,
+                &reading.words[range.clone()],
+                &reading.surface_weights[range.clone()],
+            );
+            let ranked = Ranked {
+                query,
+                scored,
+                range,
+            };
+            if ranked.top() > best.top() {
+                best = ranked;
+            }
+        }
+        if best.scored.is_empty() {
+            return none;
+        }
+        let span = (best.range != all).then(|| reading.words[best.range.clone()].join(" "));
+        let query = &best.query;
+        let mut candidates: Vec<Match> = best
+            .scored
+            .iter()
+            .map(|c| Match {
+                entry: c.entry as usize,
+                id: self.ids[c.entry as usize].clone(),
+                score: c.score,
+                explanation: Explanation {
+                    coverage: c.coverage,
+                    entry_coverage: c.entry_coverage,
+                    similarity: c.similarity,
+                    surface: c.surface,
+                    best_text: self.raw_texts[c.entry as usize][c.text].clone(),
+                    terms: self.term_matches(query, c.entry),
+                    span: span.clone(),
+                    blocked_by: None,
+                },
+            })
+            .collect();
+        let substance: f32 = query
+            .iter()
+            .filter(|q| !q.alts.is_empty() && q.alts.iter().all(|&(t, _)| !self.light[t as usize]))
+            .map(|q| q.weight)
+            .sum();
+        // A query that is exactly one of the questions (stop words aside) is never thin.
+        let exact = candidates.first().is_some_and(|m| {
+            m.explanation.coverage >= 0.99 && m.explanation.entry_coverage >= 0.99
+        });
+        // A message that names none of the FAQ's subject terms is answered only when the
+        // best entry's questions or keywords hold every one of its substantive terms:
+        // "is calcium safe with kidney disease" is not about this FAQ's kidney entry.
+        let off_subject = self.subject.iter().any(|&s| s)
+            && !query
+                .iter()
+                .any(|q| q.alts.iter().any(|&(t, _)| self.subject[t as usize]))
+            && candidates.first().is_some_and(|m| {
+                query.iter().zip(&m.explanation.terms).any(|(q, tm)| {
+                    !self.is_light(q)
+                        && !q.number
+                        && !matches!(tm.field, Some(Field::Question | Field::Keywords))
+                })
+            });
+        let related = candidates
+            .first()
+            .is_some_and(|m| self.anchored(query, &m.explanation.terms));
+        let blocked = candidates
+            .first()
+            .and_then(|m| self.near_miss(&whole_query, m.entry as u32));
+        if let (Some(first), Some(word)) = (candidates.first_mut(), &blocked) {
+            first.explanation.blocked_by = Some(word.clone());
+        }
+        let decision = if related {
+            self.decide(
+                &candidates,
+                !off_subject && blocked.is_none() && (exact || substance >= self.substance),
+            )
+        } else {
+            Decision::None
+        };
+        Outcome {
+            decision,
+            candidates,
+        }
+    }
 
+    /// Whether every alternative of `q` is a light (generic) term.
+    fn is_light(&self, q: &Resolved) -> bool {
+        !q.alts.is_empty() && q.alts.iter().all(|&(t, _)| self.light[t as usize])
+    }
+
+    /// Whether the entry whose term matches are `terms` holds, in its questions or
+    /// keywords, a salient, non-generic term of `query`: the message is related to it.
+    fn anchored(&self, query: &[Resolved], terms: &[super::TermMatch]) -> bool {
+        query.iter().zip(terms).any(|(q, tm)| {
+            q.salience >= ANCHOR_SALIENCE
+                && !q.number
+                && !self.is_light(q)
+                && matches!(tm.field, Some(Field::Question | Field::Keywords))
+        })
+    }
+
+    /// The near-miss guard: the first word of `query` that names a topic of its own
+    /// ([`background::is_topic`]), that no question of the FAQ uses and that `entry` does
+    /// not mention anywhere (question, keywords, answer): another person, product or
+    /// condition than the entry is about ("is magnesium oxide good for *heartburn*").
+    fn near_miss(&self, query: &[Resolved], entry: u32) -> Option<String> {
+        query
+            .iter()
+            .find(|q| {
+                q.topic
+                    && !q.number
+                    && !self.is_light(q)
+                    && !q.alts.iter().any(|&(t, _)| self.in_questions[t as usize])
+                    && !q.alts.iter().any(|&(t, _)| {
+                        self.postings[t as usize]
+                            .binary_search_by_key(&entry, |p| p.entry)
+                            .is_ok()
+                    })
+            })
+            .map(|q| q.from.clone())
+    }
+
+    /// Candidate generation and re-scoring of `query` (the terms of `words`).
+    fn rank(&self, query: &[Resolved], words: &[String], surface_weights: &[f32]) -> Vec<Scored> {
+        let total: f32 = query.iter().map(|q| q.weight).sum();
         // Candidate generation: coverage numerators (and entry-coverage estimates) from
         // the postings; one scratch array per query, nothing allocated per candidate.
         let mut acc = vec![(0.0f32, 0.0f32); self.ids.len()];
@@ -306,7 +590,7 @@ impl Index {
         let multi = query.iter().any(|q| q.alts.len() > 1);
         let mut best = vec![(0.0f32, 0.0f32); if multi { self.ids.len() } else { 0 }];
         let mut term_touched: Vec<u32> = Vec::new();
-        for q in &query {
+        for q in query {
             if q.alts.len() == 1 {
                 let (t, conf) = q.alts[0];
                 for p in &self.postings[t as usize] {
@@ -342,7 +626,7 @@ impl Index {
             }
         }
         if touched.is_empty() {
-            return none;
+            return Vec::new();
         }
         let estimate = |e: u32| {
             let (c, sh) = acc[e as usize];
@@ -385,7 +669,7 @@ impl Index {
                 .sum();
             covered / text.total
         };
-        let probe = self.trigrams.probe(&raw_words);
+        let probe = self.trigrams.probe_weighted(words, surface_weights);
         let mut scored: Vec<Scored> = touched
             .iter()
             .map(|&e| {
@@ -423,56 +707,7 @@ impl Index {
         }
         scored.sort_by(order);
         scored.truncate(MAX_CANDIDATES);
-
-        let candidates: Vec<Match> = scored
-            .iter()
-            .map(|c| Match {
-                entry: c.entry as usize,
-                id: self.ids[c.entry as usize].clone(),
-                score: c.score,
-                explanation: Explanation {
-                    coverage: c.coverage,
-                    entry_coverage: c.entry_coverage,
-                    similarity: c.similarity,
-                    surface: c.surface,
-                    best_text: self.raw_texts[c.entry as usize][c.text].clone(),
-                    terms: self.term_matches(&query, c.entry),
-                },
-            })
-            .collect();
-        let substance: f32 = query
-            .iter()
-            .filter(|q| !q.alts.is_empty() && q.alts.iter().all(|&(t, _)| !self.light[t as usize]))
-            .map(|q| q.weight)
-            .sum();
-        // A query that is exactly one of the questions (stop words aside) is never thin.
-        let exact = candidates.first().is_some_and(|m| {
-            m.explanation.coverage >= 0.99 && m.explanation.entry_coverage >= 0.99
-        });
-        // A message that names none of the FAQ's subject terms is answered only when the
-        // best entry's questions or keywords hold every one of its substantive terms:
-        // "is calcium safe with kidney disease" is not about this FAQ's kidney entry.
-        let off_subject = self.subject.iter().any(|&s| s)
-            && !query
-                .iter()
-                .any(|q| q.alts.iter().any(|&(t, _)| self.subject[t as usize]))
-            && candidates.first().is_some_and(|m| {
-                query.iter().zip(&m.explanation.terms).any(|(q, tm)| {
-                    let light =
-                        !q.alts.is_empty() && q.alts.iter().all(|&(t, _)| self.light[t as usize]);
-                    !light
-                        && !q.number
-                        && !matches!(tm.field, Some(Field::Question | Field::Keywords))
-                })
-            });
-        let decision = self.decide(
-            &candidates,
-            !off_subject && (exact || substance >= self.substance),
-        );
-        Outcome {
-            decision,
-            candidates,
-        }
+        scored
     }
 
     fn decide(&self, candidates: &[Match], substantial: bool) -> Decision {
@@ -535,4 +770,9 @@ impl Index {
         }
         out
     }
+}
+
+/// Whether a word or term starts with a digit (a number, or a quantity like "400mg").
+fn starts_with_digit(w: &str) -> bool {
+    w.as_bytes().first().is_some_and(u8::is_ascii_digit)
 }
