@@ -33,7 +33,7 @@ const RARITY: f32 = 1.0;
 const PIVOT: f32 = 4.5;
 const CENTER: f32 = -0.5;
 /// [`is_topic`]: at most this much rarer in medical text than in everyday English ...
-const TOPIC_MIN_MEDICAL_LEAD: f32 = -0.6;
+const TOPIC_MIN_MEDICAL_LEAD: f32 = -0.25;
 /// ... and no more common than this in everyday English ("people", "years" are not).
 const TOPIC_MAX_GENERAL: f32 = 5.6;
 const STEEPNESS: f32 = 2.0;
@@ -96,7 +96,7 @@ const UNLISTED: Frequency = Frequency {
 /// Whether `word` names a topic of its own, a person, product or condition: a noun
 /// (or a word of unknown part of speech) that medical text uses about as often as
 /// everyday English or more, and that is not among the most common words. Words the
-/// table does not list (rare words) qualify.
+/// table does not list (rare words) qualify; one- and two-letter words do not.
 ///
 /// ```
 /// use medfaq::matcher::background::is_topic;
@@ -104,6 +104,9 @@ const UNLISTED: Frequency = Frequency {
 /// assert!(!is_topic("brother") && !is_topic("receive") && !is_topic("people"));
 /// ```
 pub fn is_topic(word: &str) -> bool {
+    if word.len() < 3 {
+        return false;
+    }
     let f = frequency(word).unwrap_or(UNLISTED);
     f.noun && f.medical - f.general >= TOPIC_MIN_MEDICAL_LEAD && f.general <= TOPIC_MAX_GENERAL
 }

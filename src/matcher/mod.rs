@@ -72,7 +72,7 @@ impl Default for MatchOptions {
             answer_margin: 0.05,
             low_answer_threshold: 0.5,
             wide_margin: 0.1,
-            suggest_threshold: 0.3,
+            suggest_threshold: 0.45,
             max_suggestions: 3,
             max_query_chars: 4000,
         }

@@ -525,7 +525,7 @@ impl Index {
             .is_some_and(|m| self.anchored(query, &m.explanation.terms));
         let blocked = candidates
             .first()
-            .and_then(|m| self.near_miss(&whole_query, m.entry as u32));
+            .and_then(|m| self.near_miss(query, m.entry as u32));
         if let (Some(first), Some(word)) = (candidates.first_mut(), &blocked) {
             first.explanation.blocked_by = Some(word.clone());
         }
