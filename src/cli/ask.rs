@@ -50,6 +50,9 @@ pub fn ask(
     Ok(ExitCode::SUCCESS)
 }
 
+/// Salience below which `--explain` calls a word filler.
+const FILLER: f32 = 0.4;
+
 fn explanation(k: &Knowledge, question: &str, answered: &crate::knowledge::Answered) -> String {
     use std::fmt::Write as _;
     let q = k.index.explain_query(question);
@@ -63,9 +66,29 @@ fn explanation(k: &Knowledge, question: &str, answered: &crate::knowledge::Answe
             .alert
             .map_or("no alert".to_string(), |a| format!("{a:?}"))
     );
-    let _ = writeln!(s, "terms:");
+    if !q.questions.is_empty() {
+        let _ = writeln!(
+            s,
+            "question-like sentences: \"{}\"",
+            q.questions.join("\" | \"")
+        );
+    }
+    let _ = writeln!(
+        s,
+        "terms (salience: how much a word says, from background frequencies):"
+    );
     for t in &q.terms {
-        let mut line = format!("  {:<28} weight {:>5.2}", t.terms.join(" | "), t.weight);
+        let mut line = format!(
+            "  {:<28} weight {:>5.2}  {} {:.2}",
+            t.terms.join(" | "),
+            t.weight,
+            if t.salience < FILLER {
+                "filler "
+            } else {
+                "content"
+            },
+            t.salience
+        );
         if t.from != t.terms.join(" | ") {
             let _ = write!(line, "  from \"{}\"", t.from);
         }
@@ -76,7 +99,7 @@ fn explanation(k: &Knowledge, question: &str, answered: &crate::knowledge::Answe
             line.push_str("  (typo corrected)");
         }
         if !t.known {
-            line.push_str("  (not in the FAQ: counts against every entry)");
+            line.push_str("  (not in the FAQ: counts against every entry by its weight)");
         }
         let _ = writeln!(s, "{line}");
     }
@@ -91,6 +114,21 @@ fn explanation(k: &Knowledge, question: &str, answered: &crate::knowledge::Answe
         o.max_suggestions
     );
     let _ = writeln!(s, "decision: {}", decision_name(&answered.outcome.decision));
+    if let Some(first) = answered.outcome.candidates.first() {
+        if let Some(span) = &first.explanation.span {
+            let _ = writeln!(
+                s,
+                "scored span: \"{span}\" (scored higher than the whole message)"
+            );
+        }
+        if let Some(word) = &first.explanation.blocked_by {
+            let _ = writeln!(
+                s,
+                "blocked: \"{word}\" is salient and {} does not cover it (near miss: suggest at most)",
+                first.id
+            );
+        }
+    }
     let _ = writeln!(s, "candidates:");
     for m in &answered.outcome.candidates {
         let e = &m.explanation;

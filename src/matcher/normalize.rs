@@ -35,6 +35,50 @@ pub fn truncate_chars(text: &str, max_chars: usize) -> &str {
     }
 }
 
+/// The sentences of `text`, each with whether it ends in a question mark. A sentence
+/// ends at `?`, `!`, a line break, or a `.` followed by a space (so "i.v." and "2.5" stay
+/// whole). Empty pieces are skipped.
+///
+/// ```
+/// use medfaq::matcher::normalize::sentences;
+/// let s = sentences("Long story. Had i.v. mag!\nIs it safe?? ok");
+/// assert_eq!(s, [("Long story.", false), ("Had i.v. mag!", false), ("Is it safe??", true), ("ok", false)]);
+/// ```
+pub fn sentences(text: &str) -> Vec<(&str, bool)> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        let ends = match b {
+            b'?' | b'!' | b'\n' => true,
+            b'.' => bytes.get(i + 1).is_none_or(|n| n.is_ascii_whitespace()),
+            _ => false,
+        };
+        if ends {
+            // take the whole run of closing punctuation ("??", "?!", "...")
+            let mut end = i + 1;
+            while end < bytes.len() && matches!(bytes[end], b'?' | b'!' | b'.') {
+                end += 1;
+            }
+            let piece = text[start..end].trim();
+            if !piece.is_empty() {
+                out.push((piece, piece.contains('?')));
+            }
+            start = end;
+            i = end;
+        } else {
+            i += 1;
+        }
+    }
+    let piece = text[start..].trim();
+    if !piece.is_empty() {
+        out.push((piece, piece.contains('?')));
+    }
+    out
+}
+
 /// Lowercased words of `text` with markup, punctuation and emoji removed, and runs of
 /// three or more identical letters cut to two. Apostrophes join (`can't` -> `cant`);
 /// every other non-alphanumeric character separates words.

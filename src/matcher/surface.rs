@@ -62,19 +62,31 @@ impl Trigrams {
 
     /// A message's trigrams, ready to be compared with the questions' id lists.
     pub fn probe<S: AsRef<str>>(&self, words: &[S]) -> Probe {
+        self.probe_weighted(words, &[])
+    }
+
+    /// [`Trigrams::probe`] where the trigrams of `words[i]` count `weights[i]` (1 when
+    /// `weights` is shorter) among the message's trigrams a question lacks: filler
+    /// words of a story cost a question less than content words do. A trigram shared by
+    /// several words counts its largest weight.
+    pub fn probe_weighted<S: AsRef<str>>(&self, words: &[S], weights: &[f32]) -> Probe {
         let mut bits = vec![0u64; self.ids.len().div_ceil(64)];
-        let mut hashes = Vec::new();
-        for_each_trigram(words, |h| hashes.push(h));
-        hashes.sort_unstable();
-        hashes.dedup();
-        for h in &hashes {
+        let mut hashes: Vec<(u64, f32)> = Vec::new();
+        for (i, w) in words.iter().enumerate() {
+            let weight = weights.get(i).copied().unwrap_or(1.0);
+            for_each_trigram(std::slice::from_ref(w), |h| hashes.push((h, weight)));
+        }
+        // distinct trigrams, each with its largest weight
+        hashes.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(b.1.total_cmp(&a.1)));
+        hashes.dedup_by_key(|h| h.0);
+        for (h, _) in &hashes {
             if let Some(&id) = self.ids.get(h) {
                 bits[id as usize / 64] |= 1 << (id % 64);
             }
         }
         Probe {
             bits,
-            len: hashes.len(),
+            len: hashes.iter().map(|h| h.1).sum(),
         }
     }
 }
@@ -84,7 +96,8 @@ impl Trigrams {
 #[derive(Debug, Clone)]
 pub struct Probe {
     bits: Vec<u64>,
-    len: usize,
+    /// Weighted count of the message's distinct trigrams.
+    len: f32,
 }
 
 impl Probe {
@@ -115,7 +128,8 @@ impl Probe {
             return 0.0;
         }
         let shared = shared as f32;
-        let missing_q = self.len as f32 - shared;
+        // shared trigrams count fully: they are letters the question has too
+        let missing_q = (self.len - shared).max(0.0);
         let missing_t = text.len() as f32 - shared;
         shared / (shared + QUERY_UNMATCHED * missing_q + TEXT_UNMATCHED * missing_t)
     }

@@ -307,7 +307,7 @@ fn byte_levenshtein_agrees_with_strsim() {
     let mut row = Vec::new();
     for a in words {
         for b in words {
-            let ours = super::normalized_levenshtein(a, b, &mut row);
+            let ours = super::search::normalized_levenshtein(a, b, &mut row);
             let theirs = strsim::normalized_levenshtein(a, b) as f32;
             assert_eq!(ours, theirs, "{a:?} vs {b:?}");
         }

@@ -1,0 +1,778 @@
+//! Matching one message: analysis (typo correction, synonyms, background weights),
+//! candidate generation from the postings, re-scoring of the leaders, the question-like
+//! spans of long messages, and the answer / suggest / none decision with its guards.
+
+use std::ops::Range;
+
+use super::background;
+use super::normalize::{is_stop, sentences, stem, truncate_chars, undouble, words};
+use super::{Decision, Explanation, Field, Index, Match, Outcome, Resolved, Text, NUMBER_WEIGHT};
+
+/// A typo-corrected query word counts this much of an exact one.
+const CORRECTED: f32 = 0.8;
+/// ... and a loosely corrected one (several typos, trigram fallback) this much.
+const LOOSELY_CORRECTED: f32 = 0.6;
+/// Candidate preselection estimate: query coverage plus this much of the entry-coverage
+/// estimate (the share of an entry's question the matched terms make up).
+const PRESELECT_COVERAGE: f32 = 0.6;
+const PRESELECT_ENTRY: f32 = 0.3;
+/// Score blend (sums to 1): query coverage, whole-question similarity of the terms
+/// (strsim, leaders only), surface similarity of all the words ([`surface`]). Tuned on
+/// `tests/data/dev.jsonl` (no wrong answers, full abstention) and the MedQuAD noisy
+/// queries (top-1 accuracy): coverage says what the message is about, surface sees the
+/// small words that carry the question type and letters that survive typos.
+///
+/// [`surface`]: super::surface
+const W_COVERAGE: f32 = 0.375;
+const W_SIMILARITY: f32 = 0.125;
+const W_SURFACE: f32 = 0.5;
+/// Candidates re-scored after candidate generation.
+const TOP_K: usize = 64;
+/// Leading candidates whose whole-question similarity is computed.
+const SIMILARITY_K: usize = 6;
+/// Candidates reported in an [`Outcome`].
+const MAX_CANDIDATES: usize = 5;
+/// Typo alternatives kept per unknown word.
+const MAX_ALTERNATIVES: usize = 3;
+/// Messages of at least this many words are also scored on their question-like spans.
+const SPAN_MIN_WORDS: usize = 14;
+/// Question-like sentences tried as spans (the last ones), each alone and with the
+/// sentence before it.
+const MAX_QUESTION_SPANS: usize = 2;
+/// Relatedness: to be answered or suggested, the best entry's questions or keywords must
+/// hold a term of the message with at least this salience ("good *night* all" is not).
+const ANCHOR_SALIENCE: f32 = 0.3;
+/// Units written after a number: "400 mg" is milligrams, not magnesium.
+const UNITS: &[&str] = &[
+    "g",
+    "gm",
+    "gram",
+    "grams",
+    "iu",
+    "mcg",
+    "meq",
+    "mg",
+    "mgs",
+    "milligram",
+    "milligrams",
+    "ml",
+    "mmol",
+    "ug",
+];
+/// Words that open a question ("*can* I take ...", "*how* long ...").
+const QUESTION_OPENERS: &[&str] = &[
+    "any", "anyone", "are", "can", "could", "did", "do", "does", "has", "have", "how", "is",
+    "should", "was", "what", "whats", "when", "where", "which", "who", "why", "will", "would",
+];
+
+/// A candidate being re-scored.
+struct Scored {
+    entry: u32,
+    score: f32,
+    coverage: f32,
+    entry_coverage: f32,
+    similarity: f32,
+    surface: f32,
+    /// The question/alternate that scored best.
+    text: usize,
+}
+
+/// A word of a message after normalization.
+struct Word {
+    raw: String,
+    stem: String,
+    stop: bool,
+    /// Typo corrections (stems), best first, when the word was unknown.
+    alts: Vec<String>,
+    /// The written word of the first correction.
+    fixed: Option<String>,
+    /// `alts[0]` is the word itself (known from answer text only).
+    keep: bool,
+    /// The alternatives come from the loose (trigram) fallback.
+    loose: bool,
+}
+
+/// A term produced by analysis.
+pub(super) struct Analyzed {
+    pub(super) from: String,
+    /// Term texts: one, or typo alternatives.
+    pub(super) terms: Vec<String>,
+    pub(super) synonym: Option<u32>,
+    pub(super) corrected: bool,
+    /// The first term is the word itself (known, e.g. from answer text), the others are
+    /// typo alternatives.
+    pub(super) exact_first: bool,
+    /// Corrected by the loose fallback.
+    pub(super) loose: bool,
+    /// Position of its first word in the message.
+    pub(super) at: usize,
+    /// Background salience ([`background::salience`]) of the word, of the correction, or
+    /// of the synonym group's canonical.
+    pub(super) salience: f32,
+    /// Whether it names a person, product or condition ([`background::is_topic`]).
+    pub(super) topic: bool,
+}
+
+/// A message as the matcher read it.
+pub(super) struct Reading {
+    /// Normalized words, stop words included.
+    pub(super) words: Vec<String>,
+    pub(super) analyzed: Vec<Analyzed>,
+    /// Sentences as word ranges, with whether each reads as a question.
+    pub(super) sentences: Vec<(Range<usize>, bool)>,
+    /// Per word: how much its letters count in surface similarity (the salience of
+    /// words the FAQ does not know, 1 for the others).
+    pub(super) surface_weights: Vec<f32>,
+}
+
+/// The best candidates for one part of a message.
+struct Ranked {
+    query: Vec<Resolved>,
+    scored: Vec<Scored>,
+    /// Word range scored (the whole message or a span).
+    range: Range<usize>,
+}
+
+impl Ranked {
+    fn top(&self) -> f32 {
+        self.scored.first().map_or(f32::MIN, |s| s.score)
+    }
+}
+
+/// `strsim::normalized_levenshtein`, computed on bytes with a reused row when both texts
+/// are ASCII (the same result: a byte is a character there), by strsim otherwise.
+pub(super) fn normalized_levenshtein(a: &str, b: &str, row: &mut Vec<usize>) -> f32 {
+    if !(a.is_ascii() && b.is_ascii()) {
+        return strsim::normalized_levenshtein(a, b) as f32;
+    }
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.is_empty() && b.is_empty() {
+        return 1.0;
+    }
+    row.clear();
+    row.extend(0..=b.len());
+    for (i, &ca) in a.iter().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, &cb) in b.iter().enumerate() {
+            let substitution = diagonal + usize::from(ca != cb);
+            diagonal = row[j + 1];
+            row[j + 1] = substitution.min(diagonal + 1).min(row[j] + 1);
+        }
+    }
+    (1.0 - row[b.len()] as f64 / a.len().max(b.len()) as f64) as f32
+}
+
+impl Index {
+    /// Normalizes, corrects and rewrites a message into terms, sentence by sentence.
+    pub(super) fn analyze_query(&self, message: &str) -> Reading {
+        let message = truncate_chars(message, self.options.max_query_chars);
+        let mut raw_words: Vec<String> = Vec::new();
+        let mut sents = Vec::new();
+        for (text, asks) in sentences(message) {
+            let start = raw_words.len();
+            raw_words.extend(words(text));
+            if raw_words.len() > start {
+                let opens = QUESTION_OPENERS.contains(&raw_words[start].as_str());
+                sents.push((start..raw_words.len(), asks || opens));
+            }
+        }
+        let mut ws: Vec<Word> = raw_words
+            .iter()
+            .map(|w| Word {
+                raw: w.clone(),
+                stem: stem(w),
+                stop: is_stop(w),
+                alts: Vec::new(),
+                fixed: None,
+                keep: false,
+                loose: false,
+            })
+            .collect();
+        for i in 0..ws.len() {
+            // "400 mg": a unit after a number is part of the quantity
+            if i > 0 && starts_with_digit(&ws[i - 1].raw) && UNITS.contains(&ws[i].raw.as_str()) {
+                ws[i].stop = true;
+                ws[i].stem.clear();
+            }
+            let w = &mut ws[i];
+            if w.stop || starts_with_digit(&w.raw) || self.question_words.contains(&w.stem) {
+                continue;
+            }
+            // Known only from answer text (rare words, misspellings there): keep the word
+            // and add close question words as alternatives.
+            let known = self.known_words.contains(&w.stem);
+            if !known {
+                // stretched letters: "sooo" was cut to "soo"; try "so"
+                let single = stem(&undouble(&w.raw));
+                if single != w.stem && self.known_words.contains(&single) {
+                    w.stem = single;
+                    continue;
+                }
+            }
+            // A real word is what the member meant: never corrected into another word.
+            if background::is_word(&w.raw) {
+                continue;
+            }
+            let mut fixes = self.fuzzy.lookup(&w.raw, MAX_ALTERNATIVES);
+            if fixes.is_empty() && !known {
+                fixes.extend(self.fuzzy.lookup_loose(&w.raw));
+                w.loose = !fixes.is_empty();
+            }
+            if known && !fixes.is_empty() {
+                w.keep = true;
+                w.alts.push(w.stem.clone());
+            }
+            if !known
+                && fixes
+                    .first()
+                    .is_some_and(|c| is_stop(self.fuzzy.word(c.word)))
+            {
+                // "whcih" -> "which": a function word after all
+                w.stop = true;
+                continue;
+            }
+            for c in &fixes {
+                let word = self.fuzzy.word(c.word);
+                if is_stop(word) {
+                    continue;
+                }
+                w.fixed.get_or_insert_with(|| word.to_string());
+                let s = stem(word);
+                if !w.alts.contains(&s) {
+                    w.alts.push(s);
+                }
+            }
+        }
+        let refs: Vec<&str> = ws
+            .iter()
+            .map(|w| w.alts.first().unwrap_or(&w.stem).as_str())
+            .collect();
+        let lens: Vec<usize> = ws
+            .iter()
+            .map(|w| match w.alts.first() {
+                Some(a) => a.chars().count(),
+                None => w.raw.chars().count(),
+            })
+            .collect();
+        let rewrites = self.synonyms.rewrites(&refs, &lens);
+        let group_salience = |g: u32| {
+            words(self.synonyms.canonical(g))
+                .iter()
+                .map(|w| (background::salience(w), background::is_topic(w)))
+                .fold((0.0f32, false), |a, b| (a.0.max(b.0), a.1 || b.1))
+        };
+        let mut surface_weights = vec![1.0f32; ws.len()];
+        let mut out = Vec::new();
+        let mut r = rewrites.iter().peekable();
+        let mut i = 0;
+        while i < ws.len() {
+            if let Some(rw) = r.next_if(|rw| rw.start == i) {
+                let span = &ws[i..i + rw.len];
+                let from = span
+                    .iter()
+                    .map(|w| w.raw.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                let corrected = span.iter().any(|w| !w.alts.is_empty());
+                let (salience, topic) = group_salience(rw.group);
+                let term = |t: String| Analyzed {
+                    from: from.clone(),
+                    terms: vec![t],
+                    synonym: Some(rw.group),
+                    corrected,
+                    exact_first: false,
+                    loose: false,
+                    at: i,
+                    salience,
+                    topic,
+                };
+                out.push(term(self.synonyms.term(rw.group).to_string()));
+                for part in self.synonyms.parts(rw.group) {
+                    out.push(term(part.clone()));
+                }
+                i += rw.len;
+                continue;
+            }
+            let w = &ws[i];
+            let at = i;
+            i += 1;
+            if w.stop {
+                continue;
+            }
+            if w.alts.is_empty() {
+                let (salience, topic) =
+                    (background::salience(&w.raw), background::is_topic(&w.raw));
+                if !self.known_words.contains(&w.stem) {
+                    surface_weights[at] = salience;
+                }
+                out.push(Analyzed {
+                    from: w.raw.clone(),
+                    terms: vec![w.stem.clone()],
+                    synonym: None,
+                    corrected: false,
+                    exact_first: false,
+                    loose: false,
+                    at,
+                    salience,
+                    topic,
+                });
+            } else {
+                // each alternative through single-word synonyms
+                let mut salience = None;
+                let terms = w
+                    .alts
+                    .iter()
+                    .map(
+                        |a| match self.synonyms.rewrites(&[a.as_str()], &[usize::MAX]).first() {
+                            Some(rw) => {
+                                salience.get_or_insert_with(|| group_salience(rw.group));
+                                self.synonyms.term(rw.group).to_string()
+                            }
+                            None => a.clone(),
+                        },
+                    )
+                    .collect();
+                let (salience, topic) = salience.unwrap_or_else(|| {
+                    let word = w.fixed.as_deref().unwrap_or(&w.raw);
+                    (background::salience(word), background::is_topic(word))
+                });
+                out.push(Analyzed {
+                    from: w.raw.clone(),
+                    terms,
+                    synonym: None,
+                    corrected: true,
+                    exact_first: w.keep,
+                    loose: w.loose,
+                    at,
+                    salience,
+                    topic,
+                });
+            }
+        }
+        Reading {
+            words: raw_words,
+            analyzed: out,
+            sentences: sents,
+            surface_weights,
+        }
+    }
+
+    pub(super) fn resolve(&self, analyzed: &[Analyzed]) -> Vec<Resolved> {
+        let mut out: Vec<Resolved> = Vec::with_capacity(analyzed.len());
+        for a in analyzed {
+            let conf = |i: usize| {
+                if a.loose {
+                    LOOSELY_CORRECTED
+                } else if a.corrected && !(i == 0 && a.exact_first) {
+                    CORRECTED
+                } else {
+                    1.0
+                }
+            };
+            let mut alts: Vec<(u32, f32)> = a
+                .terms
+                .iter()
+                .enumerate()
+                .filter_map(|(i, t)| self.term_ids.get(t).map(|&id| (id, conf(i))))
+                .collect();
+            alts.dedup_by_key(|a| a.0);
+            let number = a.terms.iter().all(|t| starts_with_digit(t));
+            let weight = if alts.is_empty() {
+                // unknown: as informative as the word is in the background
+                if number {
+                    self.unknown_weight * NUMBER_WEIGHT
+                } else {
+                    self.unknown_weight * a.salience
+                }
+            } else {
+                alts.iter()
+                    .map(|&(t, _)| self.weight[t as usize])
+                    .fold(0.0, f32::max)
+            };
+            // the same term twice counts once
+            if out
+                .iter()
+                .any(|r| r.alts == alts && (!alts.is_empty() || r.from == a.from))
+            {
+                continue;
+            }
+            out.push(Resolved {
+                alts,
+                weight,
+                number,
+                from: a.from.clone(),
+                salience: a.salience,
+                topic: a.topic,
+            });
+        }
+        out
+    }
+
+    /// Matches one message.
+    pub fn search(&self, message: &str) -> Outcome {
+        let reading = self.analyze_query(message);
+        self.search_reading(&reading)
+    }
+
+    /// The word ranges worth scoring apart from the whole message: in a long message,
+    /// its last question-like sentences, each alone and with the sentence before it.
+    fn spans(&self, reading: &Reading) -> Vec<Range<usize>> {
+        let mut out: Vec<Range<usize>> = Vec::new();
+        if reading.words.len() < SPAN_MIN_WORDS || reading.sentences.len() < 2 {
+            return out;
+        }
+        let asks: Vec<usize> = (0..reading.sentences.len())
+            .filter(|&i| reading.sentences[i].1)
+            .collect();
+        for &i in asks.iter().rev().take(MAX_QUESTION_SPANS) {
+            let this = reading.sentences[i].0.clone();
+            out.push(this.clone());
+            if i > 0 {
+                out.push(reading.sentences[i - 1].0.start..this.end);
+            }
+        }
+        out
+    }
+
+    /// Matches an analyzed message: the whole, then its question-like spans; the part
+    /// whose best entry scores highest decides.
+    pub(super) fn search_reading(&self, reading: &Reading) -> Outcome {
+        let none = Outcome {
+            decision: Decision::None,
+            candidates: Vec::new(),
+        };
+        let whole_query = self.resolve(&reading.analyzed);
+        if whole_query.is_empty() || whole_query.iter().all(|q| q.number) || self.ids.is_empty() {
+            return none;
+        }
+        let all = 0..reading.words.len();
+        let mut best = Ranked {
+            scored: self.rank(&whole_query, &reading.words, &reading.surface_weights),
+            query: whole_query.clone(),
+            range: all.clone(),
+        };
+        for range in self.spans(reading) {
+            let from = reading.analyzed.partition_point(|a| a.at < range.start);
+            let to = reading.analyzed.partition_point(|a| a.at < range.end);
+            let query = self.resolve(&reading.analyzed[from..to]);
+            if query.is_empty() || query.iter().all(|q| q.number) {
+                continue;
+            }
+            let scored = self.rank(
+                &query,
+                &reading.words[range.clone()],
+                &reading.surface_weights[range.clone()],
+            );
+            let ranked = Ranked {
+                query,
+                scored,
+                range,
+            };
+            if ranked.top() > best.top() {
+                best = ranked;
+            }
+        }
+        if best.scored.is_empty() {
+            return none;
+        }
+        let span = (best.range != all).then(|| reading.words[best.range.clone()].join(" "));
+        let query = &best.query;
+        let mut candidates: Vec<Match> = best
+            .scored
+            .iter()
+            .map(|c| Match {
+                entry: c.entry as usize,
+                id: self.ids[c.entry as usize].clone(),
+                score: c.score,
+                explanation: Explanation {
+                    coverage: c.coverage,
+                    entry_coverage: c.entry_coverage,
+                    similarity: c.similarity,
+                    surface: c.surface,
+                    best_text: self.raw_texts[c.entry as usize][c.text].clone(),
+                    terms: self.term_matches(query, c.entry),
+                    span: span.clone(),
+                    blocked_by: None,
+                },
+            })
+            .collect();
+        let substance: f32 = query
+            .iter()
+            .filter(|q| !q.alts.is_empty() && q.alts.iter().all(|&(t, _)| !self.light[t as usize]))
+            .map(|q| q.weight)
+            .sum();
+        // A query that is exactly one of the questions (stop words aside) is never thin.
+        let exact = candidates.first().is_some_and(|m| {
+            m.explanation.coverage >= 0.99 && m.explanation.entry_coverage >= 0.99
+        });
+        // A message that names none of the FAQ's subject terms is answered only when the
+        // best entry's questions or keywords hold every one of its substantive terms:
+        // "is calcium safe with kidney disease" is not about this FAQ's kidney entry.
+        let off_subject = self.subject.iter().any(|&s| s)
+            && !query
+                .iter()
+                .any(|q| q.alts.iter().any(|&(t, _)| self.subject[t as usize]))
+            && candidates.first().is_some_and(|m| {
+                query.iter().zip(&m.explanation.terms).any(|(q, tm)| {
+                    !self.is_light(q)
+                        && !q.number
+                        && !matches!(tm.field, Some(Field::Question | Field::Keywords))
+                })
+            });
+        let related = candidates
+            .first()
+            .is_some_and(|m| self.anchored(query, &m.explanation.terms));
+        let blocked = candidates
+            .first()
+            .and_then(|m| self.near_miss(query, m.entry as u32));
+        if let (Some(first), Some(word)) = (candidates.first_mut(), &blocked) {
+            first.explanation.blocked_by = Some(word.clone());
+        }
+        let decision = if related {
+            self.decide(
+                &candidates,
+                !off_subject && blocked.is_none() && (exact || substance >= self.substance),
+            )
+        } else {
+            Decision::None
+        };
+        Outcome {
+            decision,
+            candidates,
+        }
+    }
+
+    /// Whether every alternative of `q` is a light (generic) term.
+    fn is_light(&self, q: &Resolved) -> bool {
+        !q.alts.is_empty() && q.alts.iter().all(|&(t, _)| self.light[t as usize])
+    }
+
+    /// Whether the entry whose term matches are `terms` holds, in its questions or
+    /// keywords, a salient, non-generic term of `query`: the message is related to it.
+    fn anchored(&self, query: &[Resolved], terms: &[super::TermMatch]) -> bool {
+        query.iter().zip(terms).any(|(q, tm)| {
+            q.salience >= ANCHOR_SALIENCE
+                && !q.number
+                && !self.is_light(q)
+                && matches!(tm.field, Some(Field::Question | Field::Keywords))
+        })
+    }
+
+    /// The near-miss guard: the first word of `query` that names a topic of its own
+    /// ([`background::is_topic`]), that no question of the FAQ uses and that `entry` does
+    /// not mention anywhere (question, keywords, answer): another person, product or
+    /// condition than the entry is about ("is magnesium oxide good for *heartburn*").
+    fn near_miss(&self, query: &[Resolved], entry: u32) -> Option<String> {
+        query
+            .iter()
+            .find(|q| {
+                q.topic
+                    && !q.number
+                    && !self.is_light(q)
+                    && !q.alts.iter().any(|&(t, _)| self.in_questions[t as usize])
+                    && !q.alts.iter().any(|&(t, _)| {
+                        self.postings[t as usize]
+                            .binary_search_by_key(&entry, |p| p.entry)
+                            .is_ok()
+                    })
+            })
+            .map(|q| q.from.clone())
+    }
+
+    /// Candidate generation and re-scoring of `query` (the terms of `words`).
+    fn rank(&self, query: &[Resolved], words: &[String], surface_weights: &[f32]) -> Vec<Scored> {
+        let total: f32 = query.iter().map(|q| q.weight).sum();
+        // Candidate generation: coverage numerators (and entry-coverage estimates) from
+        // the postings; one scratch array per query, nothing allocated per candidate.
+        let mut acc = vec![(0.0f32, 0.0f32); self.ids.len()];
+        let mut touched: Vec<u32> = Vec::new();
+        let multi = query.iter().any(|q| q.alts.len() > 1);
+        let mut best = vec![(0.0f32, 0.0f32); if multi { self.ids.len() } else { 0 }];
+        let mut term_touched: Vec<u32> = Vec::new();
+        for q in query {
+            if q.alts.len() == 1 {
+                let (t, conf) = q.alts[0];
+                for p in &self.postings[t as usize] {
+                    let slot = &mut acc[p.entry as usize];
+                    if slot.0 == 0.0 {
+                        touched.push(p.entry);
+                    }
+                    slot.0 += q.weight * p.strength * conf;
+                    slot.1 += p.share * conf;
+                }
+            } else {
+                for &(t, conf) in &q.alts {
+                    for p in &self.postings[t as usize] {
+                        let slot = &mut best[p.entry as usize];
+                        if slot.0 == 0.0 {
+                            term_touched.push(p.entry);
+                        }
+                        let c = q.weight * p.strength * conf;
+                        if c > slot.0 {
+                            *slot = (c, p.share * conf);
+                        }
+                    }
+                }
+                for e in term_touched.drain(..) {
+                    let slot = &mut acc[e as usize];
+                    if slot.0 == 0.0 {
+                        touched.push(e);
+                    }
+                    let b = std::mem::take(&mut best[e as usize]);
+                    slot.0 += b.0;
+                    slot.1 += b.1;
+                }
+            }
+        }
+        if touched.is_empty() {
+            return Vec::new();
+        }
+        let estimate = |e: u32| {
+            let (c, sh) = acc[e as usize];
+            PRESELECT_COVERAGE * c / total + PRESELECT_ENTRY * sh.min(1.0)
+        };
+        let by_estimate = |a: &u32, b: &u32| estimate(*b).total_cmp(&estimate(*a)).then(a.cmp(b));
+        if touched.len() > TOP_K {
+            touched.select_nth_unstable_by(TOP_K - 1, by_estimate);
+            touched.truncate(TOP_K);
+        }
+
+        // Re-scoring: entry coverage and whole-question similarity.
+        let mut qids: Vec<u32> = query
+            .iter()
+            .flat_map(|q| q.alts.iter().map(|a| a.0))
+            .collect();
+        qids.sort_unstable();
+        let mut qsorted: Vec<&str> = qids
+            .iter()
+            .map(|&t| self.term_text[t as usize].as_str())
+            .collect();
+        qsorted.sort_unstable();
+        let qstring = qsorted.join(" ");
+        // Pass 1: query coverage, entry coverage and surface similarity (all cheap) for
+        // every preselected entry.
+        // the query's terms as a bit set: one bit test per question term
+        let mut qbits = vec![0u64; self.term_text.len().div_ceil(64)];
+        for &t in &qids {
+            qbits[t as usize / 64] |= 1 << (t % 64);
+        }
+        let cover = |text: &Text| {
+            if text.total <= 0.0 {
+                return 0.0;
+            }
+            let covered: f32 = text
+                .terms
+                .iter()
+                .filter(|&&t| qbits[t as usize / 64] & (1 << (t % 64)) != 0)
+                .map(|&t| self.eweight[t as usize])
+                .sum();
+            covered / text.total
+        };
+        let probe = self.trigrams.probe_weighted(words, surface_weights);
+        let mut scored: Vec<Scored> = touched
+            .iter()
+            .map(|&e| {
+                let coverage = (acc[e as usize].0 / total).min(1.0);
+                let mut best = Scored {
+                    entry: e,
+                    score: f32::MIN,
+                    coverage,
+                    entry_coverage: 0.0,
+                    similarity: 0.0,
+                    surface: 0.0,
+                    text: 0,
+                };
+                for (i, text) in self.texts[e as usize].iter().enumerate() {
+                    best.entry_coverage = best.entry_coverage.max(cover(text));
+                    let d = probe.similarity(&text.grams);
+                    let score = W_COVERAGE * coverage + W_SURFACE * d;
+                    if score > best.score {
+                        (best.score, best.surface, best.text) = (score, d, i);
+                    }
+                }
+                best
+            })
+            .collect();
+        let order =
+            |a: &Scored, b: &Scored| b.score.total_cmp(&a.score).then(a.entry.cmp(&b.entry));
+        scored.sort_by(order);
+        // Pass 2: whole-question similarity of the terms (strsim) for the leaders only, on
+        // the question/alternate pass 1 chose.
+        let mut row = Vec::new();
+        for cand in scored.iter_mut().take(SIMILARITY_K) {
+            let text = &self.texts[cand.entry as usize][cand.text];
+            cand.similarity = normalized_levenshtein(&qstring, &text.sorted, &mut row);
+            cand.score += W_SIMILARITY * cand.similarity;
+        }
+        scored.sort_by(order);
+        scored.truncate(MAX_CANDIDATES);
+        scored
+    }
+
+    fn decide(&self, candidates: &[Match], substantial: bool) -> Decision {
+        let o = &self.options;
+        let Some(first) = candidates.first() else {
+            return Decision::None;
+        };
+        let runner_up = candidates.get(1).map_or(0.0, |m| m.score);
+        let lead = first.score - runner_up;
+        let clear = (first.score >= o.answer_threshold && lead >= o.answer_margin)
+            || (first.score >= o.low_answer_threshold && lead >= o.wide_margin);
+        if substantial && clear {
+            return Decision::Answer(first.clone());
+        }
+        let suggestions: Vec<Match> = candidates
+            .iter()
+            .filter(|m| m.score >= o.suggest_threshold)
+            .take(o.max_suggestions)
+            .cloned()
+            .collect();
+        if suggestions.is_empty() {
+            Decision::None
+        } else {
+            Decision::Suggest(suggestions)
+        }
+    }
+
+    /// Entry positions for autocomplete of `partial` (exact and prefix hits on id or
+    /// question first, then fuzzy), at most `limit`.
+    pub fn complete(&self, partial: &str, limit: usize) -> Vec<usize> {
+        let p = partial.trim().to_lowercase();
+        let mut out: Vec<usize> = Vec::new();
+        if p.is_empty() {
+            return (0..self.ids.len()).take(limit).collect();
+        }
+        let question = |e: usize| self.lower_questions[e].as_str();
+        let tiers: [&dyn Fn(usize) -> bool; 4] = [
+            &|e| self.ids[e] == p,
+            &|e| self.ids[e].starts_with(&p),
+            &|e| question(e).starts_with(&p),
+            &|e| self.ids[e].contains(&p) || question(e).contains(&p),
+        ];
+        for tier in tiers {
+            for e in 0..self.ids.len() {
+                if out.len() >= limit {
+                    return out;
+                }
+                if !out.contains(&e) && tier(e) {
+                    out.push(e);
+                }
+            }
+        }
+        for m in self.search(partial).candidates {
+            if out.len() >= limit {
+                break;
+            }
+            if !out.contains(&m.entry) {
+                out.push(m.entry);
+            }
+        }
+        out
+    }
+}
+
+/// Whether a word or term starts with a digit (a number, or a quantity like "400mg").
+fn starts_with_digit(w: &str) -> bool {
+    w.as_bytes().first().is_some_and(u8::is_ascii_digit)
+}
