@@ -8,11 +8,11 @@ use anyhow::Context;
 
 use crate::faq::{self, Faq, LoadError};
 
-/// Validates `dir`: prints a one-line summary, or every problem (`file:line: message`,
+/// Validates `dir` (FAQ files and safety rules): prints a one-line summary, or every problem (`file:line: message`,
 /// one per line, on stdout) and exits 1.
 pub fn check(dir: &Path) -> anyhow::Result<ExitCode> {
-    match faq::load(dir) {
-        Ok(faq) => {
+    match crate::knowledge::load(dir) {
+        Ok((faq, _safety)) => {
             println!(
                 "ok: {} entries, {} sources, {} synonym groups",
                 faq.entries.len(),
