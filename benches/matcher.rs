@@ -71,12 +71,9 @@ fn corpus16k(c: &mut Criterion) {
         );
         return;
     }
-    let safety = medfaq::faq::load(&manifest_path("faq"))
-        .expect("bundled faq/ loads")
-        .safety;
     let faq = medfaq::corpus::load(&corpus)
         .expect("corpus loads")
-        .into_faq(safety);
+        .into_faq();
     let qs = queries(&noisy, 500);
     let index = Index::build(&faq, MatchOptions::default());
     search_cycling(c, "corpus16k/search", &index, &qs);

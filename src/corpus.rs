@@ -10,14 +10,12 @@
 //!
 //! [`parse`] is pure (text in, a [`Corpus`] or every problem with its line out); [`load`]
 //! reads the file. [`Corpus::into_faq`] makes the `Faq` the matcher indexes: a corpus has no
-//! synonyms and no safety rules of its own, so the caller passes the rules in (the bundled
-//! FAQ's `safety.toml` in the benchmark).
+//! synonyms of its own.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 use crate::faq::{Disclaimer, Entry, Faq, Problem, Source, SourceRef};
-use crate::safety::Rules;
 
 /// Collection name used for rows without a `source` field.
 pub const DEFAULT_COLLECTION: &str = "corpus";
@@ -74,9 +72,9 @@ pub struct Corpus {
 }
 
 impl Corpus {
-    /// The FAQ the matcher indexes: these entries, no synonyms, `safety` and a disclaimer
-    /// naming the corpus.
-    pub fn into_faq(self, safety: Rules) -> Faq {
+    /// The FAQ the matcher indexes: these entries, no synonyms and a disclaimer naming
+    /// the corpus.
+    pub fn into_faq(self) -> Faq {
         let disclaimer = Disclaimer::new(&format!(
             "This answer is imported unchanged from the public corpus {}. It is general \
              information, not medical advice: ask a health professional about your own \
@@ -89,7 +87,6 @@ impl Corpus {
             sources: self.sources,
             synonyms: Vec::new(),
             disclaimer,
-            safety,
         }
     }
 }

@@ -5,11 +5,11 @@
 //! | module        | owns                                                                  | I/O? |
 //! |---------------|-----------------------------------------------------------------------|------|
 //! | [`faq`]       | `Entry`, `Source`, `Faq`: parsing files from `&str`, loading a folder | load only |
-//! | [`safety`]    | emergency and crisis detection, moderator-editable patterns           | no   |
+//! | [`safety`]    | emergency and crisis detection: concept rules and guards from `faq/safety/` | no   |
 //! | [`matcher`]   | normalize, synonyms, index, scoring, decision (answer/suggest/none)   | no   |
 //! | [`reply`]     | `Reply`: notice + answer + sources + disclaimer, text renderer        | no   |
 //! | [`corpus`]    | public Q&A corpora (JSONL `id`/`question`/`answer`) as a `Faq`, for benchmarks | load only |
-//! | [`knowledge`] | `Knowledge`: a loaded `Faq` with its built `Index`, the unit swapped on reload | load only |
+//! | [`knowledge`] | `Knowledge`: `Faq` + `Index` + safety `Rules`, the unit swapped on reload | load only |
 //! | [`eval`]      | scoring a labelled question set: accuracy, wrong answers, abstention, alerts | no   |
 //! | [`config`]    | raw TOML -> validated `Config`; the token from the environment         | yes  |
 //! | [`discord`]   | serenity/poise adapter: commands, triggers, reload, cooldowns          | yes  |

@@ -90,8 +90,9 @@ impl EntryRef {
 }
 
 impl Reply {
-    /// The reply to a matched message.
-    pub fn from_outcome(faq: &Faq, outcome: &Outcome, alert: Option<Alert>) -> Reply {
+    /// The reply to a matched message; `notice` is the alert raised and its notice text
+    /// (see [`crate::safety::Rules::notice`]).
+    pub fn from_outcome(faq: &Faq, outcome: &Outcome, notice: Option<(Alert, &str)>) -> Reply {
         let entry_at = |i: usize| faq.entries.get(i);
         let body = match &outcome.decision {
             Decision::Answer(m) => match entry_at(m.entry) {
@@ -123,7 +124,7 @@ impl Reply {
             Decision::None => Body::NoMatch,
         };
         Reply {
-            notice: alert.map(|a| (a, faq.safety.notice(a).to_string())),
+            notice: notice.map(|(a, text)| (a, text.to_string())),
             body,
             disclaimer: faq.disclaimer.clone(),
         }
@@ -138,11 +139,11 @@ impl Reply {
         }
     }
 
-    /// Adds (or replaces) the urgent-help notice for `alert`, e.g. to keep the notice of
-    /// the message a suggestion button belongs to.
-    pub fn with_alert(mut self, faq: &Faq, alert: Option<Alert>) -> Reply {
-        if let Some(a) = alert {
-            self.notice = Some((a, faq.safety.notice(a).to_string()));
+    /// Adds (or replaces) the urgent-help notice, e.g. to keep the notice of the message
+    /// a suggestion button belongs to.
+    pub fn with_alert(mut self, notice: Option<(Alert, &str)>) -> Reply {
+        if let Some((a, text)) = notice {
+            self.notice = Some((a, text.to_string()));
         }
         self
     }
@@ -265,7 +266,9 @@ mod tests {
         let f = faq();
         for d in ["answer", "suggest", "none"] {
             for alert in [None, Some(Alert::Emergency), Some(Alert::Crisis)] {
-                let r = Reply::from_outcome(&f, &outcome(&f, d), alert);
+                let rules = crate::safety::Rules::bundled();
+                let r =
+                    Reply::from_outcome(&f, &outcome(&f, d), alert.map(|a| (a, rules.notice(a))));
                 assert_eq!(r.disclaimer(), "Not medical advice.");
                 let text = r.render_text();
                 assert!(
@@ -281,14 +284,21 @@ mod tests {
     #[test]
     fn the_notice_comes_first_whatever_the_body() {
         let f = faq();
+        let rules = crate::safety::Rules::bundled();
+        let notice = rules.notice(Alert::Emergency);
         for d in ["answer", "suggest", "none"] {
-            let r = Reply::from_outcome(&f, &outcome(&f, d), Some(Alert::Emergency));
+            let r = Reply::from_outcome(&f, &outcome(&f, d), Some((Alert::Emergency, notice)));
             assert_eq!(r.alert(), Some(Alert::Emergency));
-            let notice = f.safety.notice(Alert::Emergency);
             assert!(r.render_text().starts_with(notice), "{d}");
+            assert!(
+                r.render_text().trim_end().ends_with("Not medical advice."),
+                "{d}"
+            );
         }
-        let r = Reply::for_entry(&f, &f.entries[0]).with_alert(&f, Some(Alert::Crisis));
-        assert!(r.render_text().contains("988"));
+        let crisis = rules.notice(Alert::Crisis);
+        let r = Reply::for_entry(&f, &f.entries[0]).with_alert(Some((Alert::Crisis, crisis)));
+        assert!(r.render_text().starts_with(crisis));
+        assert!(r.render_text().contains("findahelpline.com"));
     }
 
     #[test]
@@ -339,13 +349,17 @@ mod tests {
 
     #[test]
     fn knowledge_ask_end_to_end_on_a_literal_faq() {
-        let k = crate::knowledge::Knowledge::new(faq(), MatchOptions::default());
+        let k = crate::knowledge::Knowledge::new(
+            faq(),
+            crate::safety::Rules::bundled(),
+            MatchOptions::default(),
+        );
         let a = k.ask("I can't breathe after my mag drip");
         assert_eq!(a.alert, Some(Alert::Emergency));
         assert!(a
             .reply
             .render_text()
-            .starts_with(k.faq.safety.notice(Alert::Emergency)));
+            .starts_with(k.safety.notice(Alert::Emergency)));
         let _ = Index::build(&k.faq, MatchOptions::default());
     }
 }

@@ -458,7 +458,6 @@ fn missing_or_empty_folder() {
     assert_problem(&p, "entries: ", "the `entries` folder is missing");
     assert_problem(&p, "sources.toml: ", "the sources file is missing");
     assert_problem(&p, "synonyms.toml: ", "the synonyms file is missing");
-    assert_problem(&p, "safety.toml: ", "missing");
     assert_problem(&p, "disclaimer.md: ", "missing");
 
     let f = FaqFixture::good();

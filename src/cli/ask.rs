@@ -8,6 +8,7 @@ use anyhow::Context;
 
 use crate::knowledge::Knowledge;
 use crate::matcher::{Decision, MatchOptions};
+use crate::safety::Alert;
 
 /// The `[matcher]` table of a config file; other tables are ignored here (the full
 /// config is validated by `medfaq serve`).
@@ -59,13 +60,7 @@ fn explanation(k: &Knowledge, question: &str, answered: &crate::knowledge::Answe
     let o = k.index.options();
     let mut s = String::from("\n--- explain ---\n");
     let _ = writeln!(s, "words: {}", q.words.join(" "));
-    let _ = writeln!(
-        s,
-        "safety: {}",
-        answered
-            .alert
-            .map_or("no alert".to_string(), |a| format!("{a:?}"))
-    );
+    s.push_str(&safety_explanation(&k.safety.assess(question)));
     if !q.questions.is_empty() {
         let _ = writeln!(
             s,
@@ -151,6 +146,57 @@ fn explanation(k: &Knowledge, question: &str, answered: &crate::knowledge::Answe
     s
 }
 
+/// The safety part of `ask --explain`: the alert and its category, every rule that
+/// matched (pattern, `file:line`, the words that fired it) and any guard that kept one
+/// quiet, and the typo corrections made.
+fn safety_explanation(a: &crate::safety::Assessment) -> String {
+    use std::fmt::Write as _;
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "safety: {}",
+        match (&a.alert, &a.category) {
+            (Some(alert), Some(c)) => format!("{} ({c})", alert.as_str()),
+            (Some(alert), None) => alert.as_str().to_string(),
+            _ => "no alert".to_string(),
+        }
+    );
+    for (typed, read) in &a.corrections {
+        let _ = writeln!(s, "  read \"{typed}\" as \"{read}\" (typo)");
+    }
+    for f in &a.findings {
+        let strong = if f.strong { ", strong" } else { "" };
+        match &f.suppressed {
+            None => {
+                let _ = writeln!(
+                    s,
+                    "  fired: {} / {} rule \"{}\" ({}{strong}) on \"{}\"",
+                    f.alert.as_str(),
+                    f.category,
+                    f.pattern,
+                    f.origin,
+                    f.words
+                );
+            }
+            Some(g) => {
+                let _ = writeln!(
+                    s,
+                    "  kept quiet: {} / {} rule \"{}\" ({}) on \"{}\", by guard \"{}\" ({}) on \"{}\"",
+                    f.alert.as_str(),
+                    f.category,
+                    f.pattern,
+                    f.origin,
+                    f.words,
+                    g.guard,
+                    g.origin,
+                    g.words
+                );
+            }
+        }
+    }
+    s
+}
+
 fn decision_name(d: &Decision) -> &'static str {
     match d {
         Decision::Answer(_) => "answer",
@@ -168,6 +214,10 @@ struct MatchLine<'a> {
     score: f32,
     candidates: Vec<Candidate<'a>>,
     emergency: bool,
+    /// `"emergency"`, `"crisis"` or null: which notice the reply carries.
+    alert: Option<Alert>,
+    /// The safety rule category that raised it.
+    category: Option<String>,
 }
 
 #[derive(serde::Serialize)]
@@ -209,6 +259,8 @@ pub fn match_lines(faq: &Path, config: Option<&Path>) -> anyhow::Result<ExitCode
                 })
                 .collect(),
             emergency: a.alert.is_some(),
+            alert: a.alert,
+            category: a.alert.and_then(|_| k.safety.assess(&line).category),
         };
         serde_json::to_writer(&mut out, &row)?;
         out.write_all(b"\n")?;
@@ -249,8 +301,12 @@ pub fn eval(
                 .iter()
                 .map(|(id, s)| format!("{id} {s:.3}"))
                 .collect();
+            let category = m
+                .category
+                .as_ref()
+                .map_or(String::new(), |c| format!(" [{c}]"));
             println!(
-                "MISS {:?}\n     expected {:?} emergency {}; got {} alerted {}; candidates {}",
+                "MISS{category} {:?}\n     expected {:?} emergency {}; got {} alerted {}; candidates {}",
                 m.query,
                 m.expected,
                 m.emergency,
@@ -262,6 +318,7 @@ pub fn eval(
     }
     println!("{} ({} rows)", path.display(), rows.len());
     print!("{}", metrics.render());
+    print!("{}", metrics.render_safety());
     let below = metrics.below_floors();
     if below.is_empty() {
         println!("all floors met");

@@ -14,7 +14,6 @@ use anyhow::Context;
 
 use crate::faq::Faq;
 use crate::matcher::{Decision, Index, MatchOptions, Outcome};
-use crate::safety::Rules;
 
 /// Single-threaded passes over the queries; a query's latency is its median over them.
 const LATENCY_PASSES: usize = 3;
@@ -164,23 +163,6 @@ fn loadavg() -> f64 {
         .unwrap_or(f64::NAN)
 }
 
-/// Safety rules for the corpus: the bundled FAQ's `safety.toml` when present.
-fn safety_rules() -> anyhow::Result<Rules> {
-    let path = super::default_faq_dir().join("safety.toml");
-    let text = std::fs::read_to_string(&path).unwrap_or_default();
-    Rules::parse(&text, &path.display().to_string()).map_err(|problems| {
-        anyhow::anyhow!(
-            "safety rules {}: {}",
-            path.display(),
-            problems
-                .iter()
-                .map(|p| p.to_string())
-                .collect::<Vec<_>>()
-                .join("; ")
-        )
-    })
-}
-
 /// The `show` slowest queries and the misses collected, with the questions involved.
 fn print_details(
     faq: &Faq,
@@ -228,7 +210,7 @@ fn hit(outcome: &Outcome, expected: &[String]) -> Option<usize> {
         .position(|m| expected.contains(&m.id))
 }
 
-/// `medfaq bench --corpus FILE`: a JSONL corpus matched with the bundled safety rules.
+/// `medfaq bench --corpus FILE`: a JSONL corpus.
 pub fn bench(
     corpus: &Path,
     queries: &Path,
@@ -236,7 +218,7 @@ pub fn bench(
     show: usize,
 ) -> anyhow::Result<ExitCode> {
     let t = Instant::now();
-    let faq = crate::corpus::load(corpus)?.into_faq(safety_rules()?);
+    let faq = crate::corpus::load(corpus)?.into_faq();
     let qs = read_queries(queries, limit)?;
     run(&faq, &corpus.display().to_string(), &qs, t.elapsed(), show)
 }

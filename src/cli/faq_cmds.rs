@@ -20,12 +20,12 @@ pub fn default_texts_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/seeds")
 }
 
-/// Validates `dir`: prints a one-line summary, or every problem (`file:line: message`,
+/// Validates `dir` (FAQ files and safety rules): prints a one-line summary, or every problem (`file:line: message`,
 /// one per line, on stdout) and exits 1. With `strict` (the source texts folder), also
 /// checks every answer against its sources; warnings are printed but do not fail.
 pub fn check(dir: &Path, strict: Option<&Path>) -> anyhow::Result<ExitCode> {
-    match faq::load(dir) {
-        Ok(faq) => {
+    match crate::knowledge::load(dir) {
+        Ok((faq, _safety)) => {
             println!(
                 "ok: {} entries, {} sources, {} synonym groups",
                 faq.entries.len(),

@@ -198,7 +198,7 @@ fn entry_reply(bot: &Bot, id: &str, alert: Option<Alert>) -> Option<Reply> {
                 decision: Decision::Answer(m.clone()),
                 candidates: vec![m],
             };
-            Reply::from_outcome(&k.faq, &outcome, Some(alert))
+            k.reply(&outcome, Some(alert))
         }
     })
 }

@@ -100,18 +100,6 @@ fn read_folder(dir: &Path, problems: &mut Vec<Problem>) -> Option<Faq> {
             .ok()
     });
 
-    let safety_path = dir.join("safety.toml");
-    let safety = read_text(
-        &safety_path,
-        "the emergency and crisis rules file",
-        problems,
-    )
-    .and_then(|text| {
-        crate::safety::Rules::parse(&text, &safety_path.display().to_string())
-            .map_err(|mut ps| problems.append(&mut ps))
-            .ok()
-    });
-
     let disclaimer = read_disclaimer(&dir.join("disclaimer.md"), problems);
 
     problems.extend(cross_check(
@@ -131,12 +119,12 @@ fn read_folder(dir: &Path, problems: &mut Vec<Problem>) -> Option<Faq> {
             .collect::<BTreeMap<_, _>>(),
         synonyms: synonyms?,
         disclaimer: disclaimer?,
-        safety: safety?,
     })
 }
 
-/// The text of a file; a missing file, an unreadable one or invalid UTF-8 is a problem.
-fn read_text(path: &Path, what: &str, problems: &mut Vec<Problem>) -> Option<String> {
+/// The text of a file; a missing file (named `what` in the problem), an unreadable one or
+/// invalid UTF-8 is a problem.
+pub fn read_text(path: &Path, what: &str, problems: &mut Vec<Problem>) -> Option<String> {
     let bytes = match fs::read(path) {
         Ok(bytes) => bytes,
         Err(err) if err.kind() == ErrorKind::NotFound => {

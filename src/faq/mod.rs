@@ -7,7 +7,7 @@
 //!   entries/<id>.md   one entry: a `+++` TOML front matter block, then the Markdown answer
 //!   sources.toml      every source document, declared once ([[source]] tables)
 //!   synonyms.toml     words and abbreviations the matcher treats as the same
-//!   safety.toml       emergency / crisis patterns and the urgent-help notices (see `safety`)
+//!   safety/*.toml     emergency / crisis rules and notices (read by `knowledge`, see `safety`)
 //!   disclaimer.md     the medical disclaimer every reply carries (must not be empty)
 //! ```
 //!
@@ -24,7 +24,7 @@ mod toml_doc;
 mod validate;
 
 pub use faithful_load::{check_faithful, RULES_FILE};
-pub use load::{load, LoadError};
+pub use load::{load, read_text, LoadError};
 pub use model::{Disclaimer, Entry, Faq, Source, SourceRef, SynonymGroup};
 pub use parse::{
     is_valid_id, parse_entry, parse_sources, parse_synonyms, Problem, Problems, ENTRY_KEYS,

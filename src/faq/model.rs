@@ -98,8 +98,6 @@ pub struct Faq {
     pub sources: BTreeMap<String, Source>,
     pub synonyms: Vec<SynonymGroup>,
     pub disclaimer: Disclaimer,
-    /// Parsed `safety.toml`.
-    pub safety: crate::safety::Rules,
 }
 
 impl Faq {

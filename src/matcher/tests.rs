@@ -4,7 +4,6 @@ use std::collections::BTreeMap;
 
 use super::*;
 use crate::faq::{Disclaimer, Entry, Faq, Source, SourceRef, SynonymGroup};
-use crate::safety::Rules;
 
 fn entry(id: &str, question: &str, alternates: &[&str], keywords: &[&str], answer: &str) -> Entry {
     Entry {
@@ -106,7 +105,6 @@ pub(crate) fn faq() -> Faq {
             group("pregnancy", &["pregnant", "expecting"]),
         ],
         disclaimer: Disclaimer::new("Not medical advice.").unwrap(),
-        safety: Rules::bundled(),
     }
 }
 

@@ -69,10 +69,30 @@ variants = ["iv", "infusion", "drip"]
 
 pub const DISCLAIMER: &str = "This content is for informational purposes only and should not replace professional medical advice.\n";
 
-/// The safety rules used by fixtures: the bundled `faq/safety.toml` when there is one (so
-/// the real rules parser accepts it), else an empty file.
+/// The bundled safety files (`faq/safety/*.toml`) as (name, text), in name order.
+pub fn safety_files() -> Vec<(String, String)> {
+    let mut files: Vec<(String, String)> = std::fs::read_dir(bundled_faq().join("safety"))
+        .map(|dir| {
+            dir.filter_map(Result::ok)
+                .filter(|e| e.path().extension().is_some_and(|x| x == "toml"))
+                .map(|e| {
+                    let name = e.file_name().to_string_lossy().into_owned();
+                    (name, std::fs::read_to_string(e.path()).unwrap())
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    files.sort();
+    files
+}
+
+/// The bundled safety rules as one text (the files one after the other: one valid rule
+/// set), for parser property tests.
 pub fn safety_toml() -> String {
-    std::fs::read_to_string(bundled_faq().join("safety.toml")).unwrap_or_default()
+    safety_files()
+        .into_iter()
+        .map(|(_, text)| text + "\n")
+        .collect()
 }
 
 /// The bundled FAQ folder.
@@ -101,8 +121,10 @@ impl FaqFixture {
             .write("entries/iv-dose.md", ENTRY_IV_DOSE)
             .write("sources.toml", SOURCES)
             .write("synonyms.toml", SYNONYMS)
-            .write("safety.toml", safety_toml())
             .write("disclaimer.md", DISCLAIMER);
+        for (name, text) in safety_files() {
+            f.write(&format!("safety/{name}"), text);
+        }
         f
     }
 

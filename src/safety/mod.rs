@@ -1,0 +1,578 @@
+//! Emergency and crisis detection, run on every message before matching. Pure: no I/O.
+//!
+//! The rules are moderator-editable files (`faq/safety/*.toml`, read by
+//! [`crate::knowledge`]); this module parses them ([`Rules::parse_files`]) and checks a
+//! message against them ([`Rules::check`], explained by [`Rules::assess`]). The detector
+//! reads meaning rather than exact strings:
+//!
+//! 1. The message is cut into words as the matcher reads it (same normalization), with
+//!    sentence and clause numbers ([`text`]).
+//! 2. Each word is looked up in the word lists ("concepts": `BREATHE`, `THROAT`, `PILLS`,
+//!    ...); a word that is in no list and is not a known English word is typo-corrected
+//!    against the lists ([`vocab`]).
+//! 3. A **rule** fires when its pattern's parts appear in order (or in any order when
+//!    the rule says so), each at most `gap` words after the previous one, in one sentence:
+//!    "CANT BREATHE" fires on "I literally can't really breathe".
+//! 4. A **guard** keeps a rule occurrence quiet when it is a general question, a
+//!    hypothetical, the past, negated, an idiom, gaming talk, ... Guards never suppress a
+//!    `strong` rule unless the guard itself says `strong = true` (negation, the past):
+//!    "I want to kill myself lol" still raises the crisis notice.
+//!
+//! A crisis finding wins over an emergency finding (the crisis notice also tells people
+//! in danger to call emergency services).
+
+mod parse;
+pub mod text;
+mod vocab;
+
+use crate::faq::Problems;
+use vocab::{Tagged, Vocab};
+
+/// What kind of urgent help a message needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Alert {
+    /// Something medically urgent happening now (chest pain, can't breathe, overdose...).
+    Emergency,
+    /// Self-harm or suicidal thoughts.
+    Crisis,
+}
+
+impl Alert {
+    /// `emergency` or `crisis`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Alert::Emergency => "emergency",
+            Alert::Crisis => "crisis",
+        }
+    }
+}
+
+/// The notices shown at the top of a reply.
+#[derive(Debug, Clone)]
+struct Notices {
+    emergency: String,
+    crisis: String,
+}
+
+/// One part of a pattern: matches a word covered by any of its atoms.
+type Element = Vec<Atom>;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Atom {
+    /// A word list (plain words of patterns are one-word lists named `=word`).
+    Concept(u16),
+    /// `^`: the start of a sentence.
+    Start,
+    /// `#10+`: a count of at least this much.
+    Number(u32),
+}
+
+#[derive(Debug, Clone)]
+struct Pattern {
+    elements: Vec<Element>,
+    text: String,
+    /// `file:line`
+    origin: String,
+}
+
+#[derive(Debug, Clone)]
+struct Rule {
+    category: String,
+    alert: Alert,
+    gap: u16,
+    any_order: bool,
+    across_sentences: bool,
+    strong: bool,
+    origin: String,
+    patterns: Vec<Pattern>,
+}
+
+/// Where a guard's words must be, relative to a rule's words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Where {
+    /// Ending at most this many words before the rule's words, in the same sentence.
+    Before(u16),
+    /// Starting at most this many words after them, in the same sentence.
+    After(u16),
+    Sentence,
+    Clause,
+    /// Sharing a word with them.
+    Overlap,
+    Message,
+}
+
+#[derive(Debug, Clone)]
+struct Guard {
+    name: String,
+    place: Where,
+    /// The guard's words must also be in the rule's clause.
+    same_clause: bool,
+    /// Words between the guard and the rule's words must all be in this list.
+    through: Option<u16>,
+    /// [emergency, crisis]
+    applies: [bool; 2],
+    categories: Vec<String>,
+    not_categories: Vec<String>,
+    strong: bool,
+    gap: u16,
+    origin: String,
+    patterns: Vec<Pattern>,
+    unless: Vec<Pattern>,
+}
+
+/// The compiled safety rules: word lists, rules, guards and the notices.
+#[derive(Debug, Clone)]
+pub struct Rules {
+    notices: Notices,
+    vocab: Vocab,
+    rules: Vec<Rule>,
+    guards: Vec<Guard>,
+}
+
+/// Why one rule fired on a message, or why it was kept quiet.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Finding {
+    pub alert: Alert,
+    pub category: String,
+    /// The pattern that matched, and its `file:line`.
+    pub pattern: String,
+    pub origin: String,
+    /// The message words it matched (as read, typos corrected).
+    pub words: String,
+    pub strong: bool,
+    /// The guard that kept it quiet, if one did.
+    pub suppressed: Option<Suppression>,
+}
+
+/// A guard that kept a finding quiet.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Suppression {
+    pub guard: String,
+    pub origin: String,
+    pub words: String,
+}
+
+/// Everything the safety check saw in a message (for `ask --explain`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Assessment {
+    pub alert: Option<Alert>,
+    /// The category of the finding that raised the alert.
+    pub category: Option<String>,
+    pub findings: Vec<Finding>,
+    /// (as written, read as)
+    pub corrections: Vec<(String, String)>,
+}
+
+/// One occurrence of a pattern: its word range.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Span {
+    from: usize,
+    to: usize,
+}
+
+impl Rules {
+    /// Parses one text holding a whole rule set (notices included).
+    pub fn parse(text: &str, origin: &str) -> Result<Rules, Problems> {
+        Rules::parse_files(&[(origin.to_string(), text.to_string())])
+    }
+
+    /// Parses several files `(origin, text)` as one rule set: word lists defined in one
+    /// file may be used in another; the `[notice]` table appears once.
+    pub fn parse_files(files: &[(String, String)]) -> Result<Rules, Problems> {
+        let mut b = parse::Builder::default();
+        for (origin, text) in files {
+            b.add(text, origin);
+        }
+        b.finish()
+    }
+
+    /// The rules shipped in the bundled `faq/safety/` (compiled in), for tests and tools
+    /// that build a FAQ in code.
+    pub fn bundled() -> Rules {
+        let files: Vec<(String, String)> = BUNDLED
+            .iter()
+            .map(|(name, text)| (format!("faq/safety/{name}"), text.to_string()))
+            .collect();
+        Rules::parse_files(&files).expect("the bundled safety rules are valid")
+    }
+
+    /// Number of (emergency, crisis) patterns.
+    pub fn pattern_counts(&self) -> (usize, usize) {
+        let count = |a: Alert| {
+            self.rules
+                .iter()
+                .filter(|r| r.alert == a)
+                .map(|r| r.patterns.len())
+                .sum()
+        };
+        (count(Alert::Emergency), count(Alert::Crisis))
+    }
+
+    /// Every rule category with its alert, in file order, once each.
+    pub fn categories(&self) -> Vec<(String, Alert)> {
+        let mut out: Vec<(String, Alert)> = Vec::new();
+        for r in &self.rules {
+            if !out.iter().any(|(c, _)| *c == r.category) {
+                out.push((r.category.clone(), r.alert));
+            }
+        }
+        out
+    }
+
+    /// The urgent-help notice shown at the top of a reply for `alert`.
+    pub fn notice(&self, alert: Alert) -> &str {
+        match alert {
+            Alert::Emergency => &self.notices.emergency,
+            Alert::Crisis => &self.notices.crisis,
+        }
+    }
+
+    /// The alert this message raises, if any.
+    pub fn check(&self, message: &str) -> Option<Alert> {
+        let t = self.vocab.tag(message);
+        let mut cache = GuardCache::new(self.guards.len());
+        for alert in [Alert::Crisis, Alert::Emergency] {
+            for rule in self.rules.iter().filter(|r| r.alert == alert) {
+                for p in &rule.patterns {
+                    let mut fired = false;
+                    self.occurrences(
+                        p,
+                        rule.gap,
+                        rule.any_order,
+                        rule.across_sentences,
+                        &t,
+                        |s, parts| {
+                            if self.suppressor(rule, s, parts, &t, &mut cache).is_none() {
+                                fired = true;
+                                return true;
+                            }
+                            false
+                        },
+                    );
+                    if fired {
+                        return Some(alert);
+                    }
+                }
+            }
+        }
+        None
+    }
+
+    /// What the check saw: every rule that matched, with the guard that kept it quiet if
+    /// one did, and the typo corrections made.
+    pub fn assess(&self, message: &str) -> Assessment {
+        let t = self.vocab.tag(message);
+        let mut cache = GuardCache::new(self.guards.len());
+        let mut findings = Vec::new();
+        for rule in &self.rules {
+            for p in &rule.patterns {
+                let mut first_quiet: Option<(Span, usize, Span)> = None;
+                let mut loud: Option<Span> = None;
+                self.occurrences(
+                    p,
+                    rule.gap,
+                    rule.any_order,
+                    rule.across_sentences,
+                    &t,
+                    |s, parts| match self.suppressor(rule, s, parts, &t, &mut cache) {
+                        None => {
+                            loud = Some(s);
+                            true
+                        }
+                        Some((g, gs)) => {
+                            first_quiet.get_or_insert((s, g, gs));
+                            false
+                        }
+                    },
+                );
+                let finding = |s: Span, suppressed| Finding {
+                    alert: rule.alert,
+                    category: rule.category.clone(),
+                    pattern: p.text.clone(),
+                    origin: p.origin.clone(),
+                    words: self.read_as(&t, s),
+                    strong: rule.strong,
+                    suppressed,
+                };
+                if let Some(s) = loud {
+                    findings.push(finding(s, None));
+                } else if let Some((s, g, gs)) = first_quiet {
+                    let guard = &self.guards[g];
+                    findings.push(finding(
+                        s,
+                        Some(Suppression {
+                            guard: guard.name.clone(),
+                            origin: guard.origin.clone(),
+                            words: self.read_as(&t, gs),
+                        }),
+                    ));
+                }
+            }
+        }
+        let winner = [Alert::Crisis, Alert::Emergency].into_iter().find_map(|a| {
+            findings
+                .iter()
+                .find(|f| f.alert == a && f.suppressed.is_none())
+        });
+        Assessment {
+            alert: winner.map(|f| f.alert),
+            category: winner.map(|f| f.category.clone()),
+            corrections: t
+                .corrections
+                .iter()
+                .map(|(i, c)| (t.words.get(*i).to_string(), c.to_string()))
+                .collect(),
+            findings,
+        }
+    }
+
+    /// Words `s` as the detector read them (corrections shown as `typed(->read)`).
+    fn read_as(&self, t: &Tagged, s: Span) -> String {
+        let to = s.to.max(s.from + 1).min(t.words.len());
+        (s.from..to)
+            .map(|i| match t.corrections.iter().find(|(at, _)| *at == i) {
+                Some((_, c)) => format!("{}(->{c})", t.words.get(i)),
+                None => t.words.get(i).to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    /// Word ranges covered by `el`.
+    fn candidates(&self, el: &Element, t: &Tagged, out: &mut Vec<Span>) {
+        out.clear();
+        for atom in el {
+            match *atom {
+                Atom::Concept(c) => out.extend(t.of(c).iter().map(|h| Span {
+                    from: h.from as usize,
+                    to: h.to as usize,
+                })),
+                Atom::Start => {
+                    let w = &t.words.words;
+                    out.extend(
+                        (0..w.len())
+                            .filter(|&i| i == 0 || w[i].sentence != w[i - 1].sentence)
+                            .map(|i| Span { from: i, to: i }),
+                    );
+                }
+                Atom::Number(min) => out.extend(
+                    t.numbers
+                        .iter()
+                        .filter(|(_, v)| *v >= min)
+                        .map(|&(i, _)| Span { from: i, to: i + 1 }),
+                ),
+            }
+        }
+        if el.len() > 1 {
+            out.sort_unstable_by_key(|s| (s.from, s.to));
+            out.dedup();
+        }
+    }
+
+    /// Calls `f` with each occurrence of `p` (one per starting place) and where each of
+    /// its parts starts, until it returns true.
+    fn occurrences(
+        &self,
+        p: &Pattern,
+        gap: u16,
+        any_order: bool,
+        across: bool,
+        t: &Tagged,
+        mut f: impl FnMut(Span, &[usize]) -> bool,
+    ) {
+        let k = p.elements.len();
+        let mut cands: Vec<Vec<Span>> = Vec::with_capacity(k);
+        for el in &p.elements {
+            let mut v = Vec::new();
+            self.candidates(el, t, &mut v);
+            if v.is_empty() {
+                return; // a part is missing: no occurrence
+            }
+            cands.push(v);
+        }
+        let sentence = |i: usize| t.words.words[i.min(t.words.len() - 1)].sentence;
+        let mut order: Vec<usize> = (0..k).collect();
+        let mut starts = [0usize; 8];
+        loop {
+            for &first in &cands[order[0]] {
+                let mut end = first.to;
+                let mut from = first.from;
+                starts[order[0]] = first.from;
+                let mut ok = true;
+                for &j in &order[1..] {
+                    let next = cands[j].iter().find(|c| {
+                        c.from >= end
+                            && c.from - end <= gap as usize
+                            && (across || sentence(c.from) == sentence(first.from))
+                    });
+                    match next {
+                        Some(c) => {
+                            end = c.to.max(end);
+                            from = from.min(c.from);
+                            starts[j] = c.from;
+                        }
+                        None => {
+                            ok = false;
+                            break;
+                        }
+                    }
+                }
+                if ok && f(Span { from, to: end }, &starts[..k]) {
+                    return;
+                }
+            }
+            if !any_order || !next_permutation(&mut order) {
+                return;
+            }
+        }
+    }
+
+    /// The guard (and its words) keeping occurrence `s` of `rule` quiet, if any.
+    fn suppressor(
+        &self,
+        rule: &Rule,
+        s: Span,
+        parts: &[usize],
+        t: &Tagged,
+        cache: &mut GuardCache,
+    ) -> Option<(usize, Span)> {
+        let w = &t.words.words;
+        let sentence_of = |i: usize| w[i.min(w.len() - 1)].sentence;
+        let clause_of = |i: usize| w[i.min(w.len() - 1)].clause;
+        let (s_sent, s_clause_lo, s_clause_hi) = (
+            sentence_of(s.from),
+            clause_of(s.from),
+            clause_of(s.to.saturating_sub(1).max(s.from)),
+        );
+        let alert_ix = usize::from(rule.alert == Alert::Crisis);
+        for (gi, g) in self.guards.iter().enumerate() {
+            if !g.applies[alert_ix]
+                || (rule.strong && !g.strong)
+                || (!g.categories.is_empty() && !g.categories.contains(&rule.category))
+                || g.not_categories.contains(&rule.category)
+            {
+                continue;
+            }
+            let found = cache.get(gi, || self.all_occurrences(&g.patterns, g.gap, t));
+            let in_clause = |gs: &Span| {
+                let c = clause_of(gs.from);
+                !g.same_clause || (c >= s_clause_lo && c <= s_clause_hi)
+            };
+            let hit = found
+                .iter()
+                .copied()
+                .filter(|gs| in_clause(gs))
+                .find(|gs| match g.place {
+                    // right before any part of the match (a negation may sit before its
+                    // second part: "my wound is fine, no fever")
+                    Where::Before(within) => parts.iter().any(|&p| {
+                        gs.to <= p
+                            && p - gs.to <= within as usize
+                            && sentence_of(gs.from) == sentence_of(p)
+                            && (!g.same_clause || clause_of(gs.from) == clause_of(p))
+                            && g.through.is_none_or(|c| (gs.to..p).all(|i| t.covers(c, i)))
+                    }),
+                    Where::After(within) => {
+                        gs.from >= s.to
+                            && gs.from - s.to <= within as usize
+                            && sentence_of(gs.from) == sentence_of(s.to.saturating_sub(1))
+                    }
+                    Where::Sentence => {
+                        let gsent = sentence_of(gs.from);
+                        gsent >= s_sent && gsent <= sentence_of(s.to.saturating_sub(1).max(s.from))
+                    }
+                    Where::Clause => {
+                        let c = clause_of(gs.from);
+                        c >= s_clause_lo && c <= s_clause_hi
+                    }
+                    Where::Overlap => {
+                        gs.from < s.to.max(s.from + 1) && s.from < gs.to.max(gs.from + 1)
+                    }
+                    Where::Message => true,
+                });
+            let Some(gs) = hit else { continue };
+            if !g.unless.is_empty() {
+                let voided =
+                    self.all_occurrences(&g.unless, g.gap, t)
+                        .iter()
+                        .any(|u| match g.place {
+                            Where::Message => true,
+                            Where::Clause => {
+                                let c = clause_of(u.from);
+                                c >= s_clause_lo && c <= s_clause_hi
+                            }
+                            _ => sentence_of(u.from) == s_sent,
+                        });
+                if voided {
+                    continue;
+                }
+            }
+            return Some((gi, gs));
+        }
+        None
+    }
+
+    fn all_occurrences(&self, patterns: &[Pattern], gap: u16, t: &Tagged) -> Vec<Span> {
+        let mut out = Vec::new();
+        for p in patterns {
+            self.occurrences(p, gap, false, false, t, |s, _| {
+                out.push(s);
+                false
+            });
+        }
+        out
+    }
+}
+
+/// Guard occurrences, computed once per message and guard when first needed.
+struct GuardCache(Vec<Option<Vec<Span>>>);
+
+impl GuardCache {
+    fn new(n: usize) -> GuardCache {
+        GuardCache(vec![None; n])
+    }
+    fn get(&mut self, i: usize, f: impl FnOnce() -> Vec<Span>) -> &[Span] {
+        self.0[i].get_or_insert_with(f)
+    }
+}
+
+/// Next lexicographic permutation; false after the last.
+fn next_permutation(v: &mut [usize]) -> bool {
+    let n = v.len();
+    if n < 2 {
+        return false;
+    }
+    let mut i = n - 1;
+    while i > 0 && v[i - 1] >= v[i] {
+        i -= 1;
+    }
+    if i == 0 {
+        return false;
+    }
+    let mut j = n - 1;
+    while v[j] <= v[i - 1] {
+        j -= 1;
+    }
+    v.swap(i - 1, j);
+    v[i..].reverse();
+    true
+}
+
+/// The bundled rule files, in the order they are read.
+pub const BUNDLED: &[(&str, &str)] = &[
+    (
+        "notices.toml",
+        include_str!("../../faq/safety/notices.toml"),
+    ),
+    ("words.toml", include_str!("../../faq/safety/words.toml")),
+    (
+        "emergency.toml",
+        include_str!("../../faq/safety/emergency.toml"),
+    ),
+    ("crisis.toml", include_str!("../../faq/safety/crisis.toml")),
+    ("guards.toml", include_str!("../../faq/safety/guards.toml")),
+];
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,249 @@
+//! Unit tests of the safety module: the rule language on small literal rule sets, and
+//! the bundled rules on the issue's examples. The labelled probe sets are checked by
+//! `tests/safety_eval.rs`.
+
+use super::*;
+
+const NOTICES: &str = "[notice]\nemergency = 'call'\ncrisis = 'talk'\n";
+
+fn rules(body: &str) -> Rules {
+    match Rules::parse(&format!("{NOTICES}{body}"), "s.toml") {
+        Ok(r) => r,
+        Err(p) => panic!("{p:#?}"),
+    }
+}
+
+fn problems(body: &str) -> Vec<String> {
+    Rules::parse(body, "s.toml")
+        .unwrap_err()
+        .iter()
+        .map(|p| p.to_string())
+        .collect()
+}
+
+#[test]
+fn parts_within_the_gap_in_order_in_one_sentence() {
+    let r = rules(
+        "[words]\nCANT = ['cant', 'unable to']\nBREATHE = ['breath*']\n\
+         [[rule]]\ncategory = 'breathing'\nalert = 'emergency'\ngap = 2\nmatch = ['CANT BREATHE']\n",
+    );
+    assert_eq!(r.check("I CAN'T breathe"), Some(Alert::Emergency));
+    assert_eq!(
+        r.check("im unable to really breathe"),
+        Some(Alert::Emergency)
+    );
+    assert_eq!(
+        r.check("cant you see i really need to breathe"),
+        None,
+        "gap"
+    );
+    assert_eq!(r.check("breathe, cant"), None, "order");
+    assert_eq!(r.check("I cant. Breathing is fine"), None, "sentence");
+    assert_eq!(
+        r.check("cant breatheee"),
+        Some(Alert::Emergency),
+        "stretched"
+    );
+}
+
+#[test]
+fn any_order_numbers_and_sentence_starts() {
+    let r = rules(
+        "[words]\nCHEST = ['chest']\nPAIN = ['pain', 'hurts']\nPILLS = ['pills']\n\
+         [[rule]]\ncategory = 'chest'\nalert = 'emergency'\nany_order = true\nmatch = ['CHEST PAIN']\n\
+         [[rule]]\ncategory = 'od'\nalert = 'emergency'\nmatch = ['took #10+ PILLS']\n\
+         [[rule]]\ncategory = 'start'\nalert = 'crisis'\ngap = 0\nmatch = ['^ bye']\n",
+    );
+    assert_eq!(r.check("pain in my chest"), Some(Alert::Emergency));
+    assert_eq!(r.check("took 15 pills"), Some(Alert::Emergency));
+    assert_eq!(r.check("took fifteen of my pills"), Some(Alert::Emergency));
+    assert_eq!(r.check("took 2 pills"), None);
+    assert_eq!(r.check("ok. bye"), Some(Alert::Crisis));
+    assert_eq!(r.check("ok bye"), None);
+}
+
+#[test]
+fn guards_keep_rules_quiet_but_not_strong_ones() {
+    let r = rules(
+        "[words]\nNEG = ['no', 'not']\nFILL = ['any', 'real']\n\
+         [[rule]]\ncategory = 'seizure'\nalert = 'emergency'\nmatch = ['seizure']\n\
+         [[rule]]\ncategory = 'thoughts'\nalert = 'crisis'\nstrong = true\nmatch = ['want to die']\n\
+         [[guard]]\nname = 'question'\nwhere = 'before'\nsame_clause = true\nmatch = ['signs of']\n\
+         [[guard]]\nname = 'joke'\nwhere = 'sentence'\nmatch = ['lol']\n\
+         [[guard]]\nname = 'negated'\nwhere = 'before'\nwithin = 2\nthrough = 'FILL'\nstrong = true\nmatch = ['NEG']\n\
+         [[guard]]\nname = 'past'\nwhere = 'sentence'\nstrong = true\nmatch = ['years ago']\nunless = ['again']\n",
+    );
+    assert_eq!(r.check("what are the signs of a seizure"), None);
+    assert_eq!(
+        r.check("signs of nothing, she is having a seizure"),
+        Some(Alert::Emergency)
+    );
+    assert_eq!(r.check("seizure lol"), None);
+    assert_eq!(r.check("i want to die lol"), Some(Alert::Crisis), "strong");
+    assert_eq!(r.check("no real seizure"), None);
+    assert_eq!(
+        r.check("not sure but a seizure"),
+        Some(Alert::Emergency),
+        "not through filler"
+    );
+    assert_eq!(r.check("i had a seizure years ago"), None);
+    assert_eq!(
+        r.check("a seizure years ago and again today"),
+        Some(Alert::Emergency)
+    );
+    assert_eq!(
+        r.check("I had a seizure years ago. She is having a seizure"),
+        Some(Alert::Emergency),
+        "a later occurrence fires"
+    );
+    let a = r.assess("what are the signs of a seizure");
+    assert_eq!(a.alert, None);
+    let quiet = a.findings[0].suppressed.as_ref().expect("suppressed");
+    assert_eq!(quiet.guard, "question");
+    assert_eq!(quiet.origin, "s.toml:11");
+    assert_eq!(a.findings[0].origin, "s.toml:6");
+}
+
+#[test]
+fn typos_are_corrected_against_the_vocabulary() {
+    let r = rules(
+        "[words]\nSEIZURE = ['seizure']\n[typos]\nnever_correct = ['sezure']\n\
+         [[rule]]\ncategory = 'seizure'\nalert = 'emergency'\nmatch = ['SEIZURE']\n",
+    );
+    assert_eq!(r.check("having a siezure"), Some(Alert::Emergency));
+    assert_eq!(r.check("having a sezure"), None, "never_correct");
+    let a = r.assess("having a siezure");
+    assert_eq!(
+        a.corrections,
+        [("siezure".to_string(), "seizure".to_string())]
+    );
+    assert_eq!(a.findings[0].words, "siezure(->seizure)");
+}
+
+#[test]
+fn crisis_wins_over_emergency() {
+    let r = rules(
+        "[[rule]]\ncategory = 'od'\nalert = 'emergency'\nmatch = ['pills']\n\
+         [[rule]]\ncategory = 'thoughts'\nalert = 'crisis'\nmatch = ['die']\n",
+    );
+    assert_eq!(
+        r.check("took my pills because i want to die"),
+        Some(Alert::Crisis)
+    );
+    assert_eq!(r.notice(Alert::Crisis), "talk");
+}
+
+#[test]
+fn every_problem_is_reported_with_its_line() {
+    let p = problems(
+        "[notice]\nemergency = 'x'\ncrisis = ' '\n[words]\nlower = ['a']\nOK = ['ab*', 'x']\n\
+         [[rule]]\ncategory = 'c'\nalert = 'urgent'\nmatch = ['OKK']\n\
+         [[guard]]\nname = 'g'\nwhere = 'near'\ncategories = ['nope']\nmatch = ['#x']\n",
+    );
+    let joined = p.join("\n");
+    for (line, needle) in [
+        ("s.toml:3:", "crisis notice is empty"),
+        ("s.toml:5:", "CAPITALS"),
+        ("s.toml:6:", "at least 3 letters"),
+        ("s.toml:", "alert `urgent`"),
+        ("s.toml:10:", "`OKK` is not a word list"),
+        ("s.toml:10:", "did you mean `OK`"),
+        ("s.toml:11:", "where = \"near\""),
+        ("s.toml:11:", "category `nope`"),
+        ("s.toml:15:", "`#x`"),
+    ] {
+        assert!(
+            p.iter().any(|x| x.starts_with(line) && x.contains(needle)),
+            "no `{line}` problem with `{needle}` in:\n{joined}"
+        );
+    }
+    assert!(problems("[rule]\n").iter().any(|x| x.contains("s.toml:1:")));
+    assert!(problems("").iter().any(|x| x.contains("no [notice]")));
+    let two = Rules::parse_files(&[
+        ("a.toml".into(), NOTICES.into()),
+        ("b.toml".into(), NOTICES.into()),
+    ])
+    .unwrap_err();
+    assert!(two[0].to_string().starts_with("b.toml:1:"), "{two:?}");
+    assert!(two[0].message.contains("a.toml:1"), "{two:?}");
+}
+
+#[test]
+fn bundled_rules_parse_and_name_their_categories() {
+    let r = Rules::bundled();
+    let cats: Vec<String> = r.categories().into_iter().map(|(c, _)| c).collect();
+    for c in [
+        "breathing",
+        "airway-allergy",
+        "chest-heart",
+        "stroke",
+        "seizure",
+        "unconscious",
+        "overdose-poisoning",
+        "bleeding",
+        "back-surgery",
+        "wound-infection",
+        "sudden-headache",
+        "too-much-magnesium",
+        "suicidal-thoughts",
+        "plans-goodbye",
+        "self-harm",
+    ] {
+        assert!(cats.iter().any(|x| x == c), "no category {c} in {cats:?}");
+    }
+    let (e, c) = r.pattern_counts();
+    assert!(e > 20 && c > 10, "{e} {c}");
+}
+
+/// The issue's examples: every one raises its alert.
+#[test]
+fn bundled_rules_flag_the_issue_examples() {
+    let r = Rules::bundled();
+    for (m, want) in [
+        ("took about 15 of my magnesium tablets an hour ago and now i feel really weird and dizzy", Alert::Emergency),
+        ("blood is soaking through the bandage on my incision and it wont stop", Alert::Emergency),
+        ("pretty sure my flatmate is having a siezure, hes shaking on the floor", Alert::Emergency),
+        ("throat feels like its closing up after the drip", Alert::Emergency),
+        ("grandads words are coming out jumbled and one side of his mouth has dropped", Alert::Emergency),
+        ("ive been cutting again and its deep this time", Alert::Crisis),
+        ("honestly everyone would be better off without me", Alert::Crisis),
+        ("i have my pills saved up and tonight is the night", Alert::Crisis),
+        ("I took the whole bottle of magnesium and feel like I'm going to pass out", Alert::Emergency),
+        ("i can't breathe after my infusion", Alert::Emergency),
+        ("thinking about ending my life", Alert::Crisis),
+        ("sudden numbness in my groin after back surgery", Alert::Emergency),
+        ("kms", Alert::Crisis),
+        ("i think he od'd on his meds", Alert::Emergency),
+        ("im gonna unalive myself", Alert::Crisis),
+        ("i keep having suicidle thoughts", Alert::Crisis),
+        ("my son swallowed a button battery", Alert::Emergency),
+    ] {
+        let a = r.assess(m);
+        assert_eq!(a.alert, Some(want), "{m}\n{a:#?}");
+    }
+}
+
+/// The issue's quiet examples.
+#[test]
+fn bundled_rules_stay_quiet_on_the_issue_examples() {
+    let r = Rules::bundled();
+    for m in [
+        "how would I recognise a stroke in an older person?",
+        "is there any link between magnesium and fits?",
+        "I had a seizure years ago, can I still take magnesium?",
+        "this migraine is killing me lol, does IV mag help?",
+        "I'm dying to know if glycinate works",
+        "do people generally get a tight chest as a side effect of the drip?",
+        "what are the signs of too much magnesium",
+        "can magnesium cause breathing problems",
+        "can you overdose on magnesium",
+        "does iv magnesium cause chest pain",
+        "what if I pass out during the infusion",
+        "took 2 mag pills this morning",
+        "what happens if a child swallows a battery",
+        "",
+    ] {
+        let a = r.assess(m);
+        assert_eq!(a.alert, None, "{m}\n{a:#?}");
+    }
+}

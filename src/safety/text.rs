@@ -1,0 +1,281 @@
+//! A message cut into words the way the matcher reads it, with sentence and clause
+//! numbers so rules and guards can stay inside one sentence or one clause.
+//!
+//! Words come from [`crate::matcher::normalize::for_each_word`] (NFKC, lowercase, Discord
+//! markup removed, apostrophes joined, stretched letters cut to two). Before that, the
+//! text is cut at sentence ends (`.`, `!`, `?`, `;` followed by a space, and line breaks)
+//! and at clause breaks (`,`, `:`, brackets, dashes between spaces), so a comma in "no,
+//! my chest hurts" ends the negation.
+
+use crate::matcher::normalize::{for_each_word, truncate_chars};
+
+/// Longest message prefix the safety check reads (characters): Discord's longest message.
+pub const MAX_CHECK_CHARS: usize = 4000;
+
+/// One word of a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Word {
+    /// Byte range of the word in [`Words::text`].
+    pub from: u32,
+    pub to: u32,
+    pub sentence: u16,
+    pub clause: u16,
+}
+
+/// The words of one message, stored in one buffer.
+#[derive(Debug, Default, Clone)]
+pub struct Words {
+    text: String,
+    pub words: Vec<Word>,
+}
+
+impl Words {
+    /// The `i`-th word.
+    pub fn get(&self, i: usize) -> &str {
+        let w = self.words[i];
+        &self.text[w.from as usize..w.to as usize]
+    }
+    pub fn len(&self) -> usize {
+        self.words.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.words.is_empty()
+    }
+    /// Words `from..to` joined by spaces.
+    pub fn span(&self, from: usize, to: usize) -> String {
+        (from..to.min(self.len()))
+            .map(|i| self.get(i))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    /// Cuts `message` (its first [`MAX_CHECK_CHARS`] characters) into words.
+    pub fn of(message: &str) -> Words {
+        let message = truncate_chars(message, MAX_CHECK_CHARS);
+        let mut out = Words {
+            text: String::with_capacity(message.len()),
+            words: Vec::with_capacity(message.len() / 5),
+        };
+        let (mut sentence, mut clause) = (0u16, 0u16);
+        let mut pending: Option<Break> = None;
+        for piece in pieces(message) {
+            match piece {
+                Piece::Break(b) => {
+                    pending = Some(match pending {
+                        Some(Break::Sentence) => Break::Sentence,
+                        _ => b,
+                    })
+                }
+                Piece::Text(t) => {
+                    let before = out.words.len();
+                    let brk = pending;
+                    for_each_word(t, |w| {
+                        let from = out.text.len() as u32;
+                        out.text.push_str(w);
+                        out.words.push(Word {
+                            from,
+                            to: out.text.len() as u32,
+                            sentence,
+                            clause,
+                        });
+                    });
+                    if out.words.len() > before {
+                        // the break applies to the words of this piece
+                        if let Some(b) = brk {
+                            if before > 0 {
+                                match b {
+                                    Break::Sentence => {
+                                        sentence = sentence.saturating_add(1);
+                                        clause = clause.saturating_add(1);
+                                    }
+                                    Break::Clause => clause = clause.saturating_add(1),
+                                }
+                                for w in &mut out.words[before..] {
+                                    w.sentence = sentence;
+                                    w.clause = clause;
+                                }
+                            }
+                        }
+                        pending = None;
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Break {
+    Sentence,
+    Clause,
+}
+
+enum Piece<'a> {
+    Text(&'a str),
+    Break(Break),
+}
+
+/// Splits `text` at sentence and clause breaks. "od'd" / "od’d" / "OD'ed" are rewritten
+/// here (by yielding "overdosed") because the word splitter would join them into "odd".
+fn pieces(text: &str) -> impl Iterator<Item = Piece<'_>> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        let next = bytes.get(i + 1).copied();
+        let prev = if i > 0 { bytes[i - 1] } else { b' ' };
+        let spaced_after = next.is_none_or(|n| n.is_ascii_whitespace());
+        let kind = match b {
+            b'\n' => Some(Break::Sentence),
+            b'.' | b'!' | b'?' | b';'
+                if spaced_after || matches!(next, Some(b'.' | b'!' | b'?')) =>
+            {
+                Some(Break::Sentence)
+            }
+            b',' | b':' | b'(' | b')' | b'[' | b']' => {
+                // keep "1,000" and "10:30" together
+                if prev.is_ascii_digit() && next.is_some_and(|n| n.is_ascii_digit()) {
+                    None
+                } else {
+                    Some(Break::Clause)
+                }
+            }
+            b'-' if prev.is_ascii_whitespace() && spaced_after => Some(Break::Clause),
+            _ => None,
+        };
+        if let Some(k) = kind {
+            if start < i {
+                out.push(Piece::Text(&text[start..i]));
+            }
+            out.push(Piece::Break(k));
+            start = i + 1;
+        }
+        i += 1;
+    }
+    if start < text.len() {
+        out.push(Piece::Text(&text[start..]));
+    }
+    out.into_iter().flat_map(split_od)
+}
+
+/// Yields `piece`, with "od'd" / "od’d" / "od'ed" (any case) replaced by "overdosed".
+fn split_od(piece: Piece<'_>) -> Vec<Piece<'_>> {
+    let Piece::Text(t) = piece else {
+        return vec![piece];
+    };
+    let lower_has = |s: &str| {
+        s.as_bytes()
+            .windows(3)
+            .any(|w| w[0].eq_ignore_ascii_case(&b'o') && w[1].eq_ignore_ascii_case(&b'd'))
+    };
+    if !(t.contains('\'') || t.contains('\u{2019}')) || !lower_has(t) {
+        return vec![Piece::Text(t)];
+    }
+    let mut out = Vec::new();
+    let mut rest = t;
+    loop {
+        let found = find_od(rest);
+        match found {
+            Some((at, len)) => {
+                out.push(Piece::Text(&rest[..at]));
+                out.push(Piece::Text(" overdosed "));
+                rest = &rest[at + len..];
+            }
+            None => {
+                out.push(Piece::Text(rest));
+                break;
+            }
+        }
+    }
+    out
+}
+
+/// Byte offset and length of the first whole-word "od'd", "od’d", "od'ed" in `s`.
+fn find_od(s: &str) -> Option<(usize, usize)> {
+    let lower = s.to_ascii_lowercase();
+    for pat in ["od'd", "od\u{2019}d", "od'ed", "od\u{2019}ed", "o.d.'d"] {
+        let mut from = 0;
+        while let Some(rel) = lower[from..].find(pat) {
+            let at = from + rel;
+            let end = at + pat.len();
+            let before_ok = at == 0 || !lower.as_bytes()[at - 1].is_ascii_alphanumeric();
+            let after_ok = end >= lower.len() || !lower.as_bytes()[end].is_ascii_alphanumeric();
+            if before_ok && after_ok {
+                return Some((at, pat.len()));
+            }
+            from = end;
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shape(m: &str) -> Vec<(String, u16, u16)> {
+        let w = Words::of(m);
+        (0..w.len())
+            .map(|i| (w.get(i).to_string(), w.words[i].sentence, w.words[i].clause))
+            .collect()
+    }
+
+    #[test]
+    fn sentences_and_clauses() {
+        let s = shape("No, my chest HURTS. Help!! it's 10:30, 1,000 mg");
+        let got: Vec<(&str, u16, u16)> = s.iter().map(|(w, a, b)| (w.as_str(), *a, *b)).collect();
+        assert_eq!(
+            got,
+            [
+                ("no", 0, 0),
+                ("my", 0, 1),
+                ("chest", 0, 1),
+                ("hurts", 0, 1),
+                ("help", 1, 2),
+                ("its", 2, 3),
+                ("10", 2, 3),
+                ("30", 2, 3),
+                ("1", 2, 4),
+                ("000", 2, 4),
+                ("mg", 2, 4),
+            ]
+        );
+    }
+
+    #[test]
+    fn od_with_an_apostrophe_is_an_overdose_and_odd_stays_odd() {
+        let w = Words::of("i think he OD'd on his meds, i feel odd");
+        let words: Vec<&str> = (0..w.len()).map(|i| w.get(i)).collect();
+        assert_eq!(
+            words,
+            [
+                "i",
+                "think",
+                "he",
+                "overdosed",
+                "on",
+                "his",
+                "meds",
+                "i",
+                "feel",
+                "odd"
+            ]
+        );
+        assert_eq!(Words::of("od’ed").get(0), "overdosed");
+    }
+
+    #[test]
+    fn urls_keep_their_dots() {
+        let w = Words::of("see www.example.org/a.b for more");
+        assert_eq!(w.words.iter().map(|x| x.sentence).max(), Some(0));
+    }
+
+    #[test]
+    fn long_messages_are_cut() {
+        let m = "word ".repeat(2000);
+        assert_eq!(Words::of(&m).len(), MAX_CHECK_CHARS / 5);
+    }
+}

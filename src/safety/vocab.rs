@@ -1,0 +1,428 @@
+//! The safety vocabulary: word lists (concepts) and the words of a message they cover,
+//! with typo correction against the vocabulary.
+//!
+//! A message word that is not in any list, not a known English word and at least 5
+//! letters long is compared with the list words that start with the same letter: within
+//! one edit (two from 8 letters; a swap of two neighbours counts as one) it is read as
+//! that word ("siezure" -> "seizure", "breating" -> "breathing"). Known words are never
+//! corrected, so "cooking" never becomes "choking".
+
+use std::sync::LazyLock;
+
+use rustc_hash::{FxHashMap, FxHashSet};
+
+use super::text::Words;
+use crate::matcher::normalize::{is_stop, max_typo_distance};
+
+/// One word of a list entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Term {
+    Word(Box<str>),
+    /// `breath*`: any word starting with it.
+    Prefix(Box<str>),
+}
+
+impl Term {
+    fn matches(&self, word: &str) -> bool {
+        match self {
+            Term::Word(w) => &**w == word,
+            Term::Prefix(p) => word.starts_with(&**p),
+        }
+    }
+}
+
+/// Frequent English words (5 letters or more) from public health text: a message word in
+/// this list is never typo-corrected. Built by `src/safety/known_words.py`.
+static KNOWN_WORDS: LazyLock<FxHashSet<&'static str>> =
+    LazyLock::new(|| include_str!("known_words.txt").lines().collect());
+
+/// Where a message word's concepts start or end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(super) struct Hit {
+    pub concept: u16,
+    pub from: u16,
+    pub to: u16,
+}
+
+/// The compiled vocabulary.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Vocab {
+    names: Vec<String>,
+    /// whole words -> concepts
+    exact: FxHashMap<Box<str>, Vec<u16>>,
+    /// prefix entries keyed by their first 3 bytes
+    prefixes: FxHashMap<[u8; 3], Vec<(Box<str>, u16)>>,
+    /// phrases keyed by their first word: (the other terms, concept)
+    phrases: FxHashMap<Box<str>, Vec<(Vec<Term>, u16)>>,
+    /// correction targets by first byte: (word, is a prefix)
+    targets: FxHashMap<u8, Vec<(Box<str>, bool)>>,
+    never: FxHashSet<Box<str>>,
+}
+
+/// A message read against the vocabulary.
+#[derive(Debug, Default)]
+pub(super) struct Tagged {
+    pub words: Words,
+    /// sorted by (concept, from)
+    pub hits: Vec<Hit>,
+    /// (word index, the vocabulary word it was read as)
+    pub corrections: Vec<(usize, Box<str>)>,
+    /// (word index, value) of number words and digits
+    pub numbers: Vec<(usize, u32)>,
+}
+
+impl Tagged {
+    /// Hits of `concept`, in word order.
+    pub fn of(&self, concept: u16) -> &[Hit] {
+        let lo = self.hits.partition_point(|h| h.concept < concept);
+        let hi = self.hits.partition_point(|h| h.concept <= concept);
+        &self.hits[lo..hi]
+    }
+    /// Whether word `i` is covered by `concept`.
+    pub fn covers(&self, concept: u16, i: usize) -> bool {
+        self.of(concept)
+            .iter()
+            .any(|h| (h.from as usize) <= i && i < h.to as usize)
+    }
+}
+
+impl Vocab {
+    pub fn add_concept(&mut self, name: &str) -> u16 {
+        self.names.push(name.to_string());
+        (self.names.len() - 1) as u16
+    }
+
+    pub fn name(&self, id: u16) -> &str {
+        &self.names[id as usize]
+    }
+
+    pub fn add_entry(&mut self, concept: u16, terms: Vec<Term>) {
+        let mut terms = terms;
+        if terms.len() == 1 {
+            match terms.pop().expect("one term") {
+                Term::Word(w) => {
+                    let ids = self.exact.entry(w).or_default();
+                    if !ids.contains(&concept) {
+                        ids.push(concept);
+                    }
+                }
+                Term::Prefix(p) => {
+                    let key = key3(&p);
+                    self.prefixes.entry(key).or_default().push((p, concept));
+                }
+            }
+        } else {
+            let Term::Word(first) = terms.remove(0) else {
+                unreachable!("the parser refuses a phrase starting with a prefix")
+            };
+            self.phrases
+                .entry(first)
+                .or_default()
+                .push((terms, concept));
+        }
+    }
+
+    pub fn never_correct(&mut self, words: Vec<String>) {
+        self.never
+            .extend(words.into_iter().map(String::into_boxed_str));
+    }
+
+    /// Builds the correction targets (after every entry is added).
+    pub fn finish(&mut self) {
+        let mut targets: FxHashMap<u8, Vec<(Box<str>, bool)>> = FxHashMap::default();
+        let user_word =
+            |w: &str| !w.is_empty() && w.is_ascii() && !w.bytes().any(|b| b.is_ascii_digit());
+        for w in self.exact.keys() {
+            // literal words of patterns (`=name` concepts) are vocabulary too
+            if w.len() >= 5 && user_word(w) {
+                targets
+                    .entry(w.as_bytes()[0])
+                    .or_default()
+                    .push((w.clone(), false));
+            }
+        }
+        for list in self.prefixes.values() {
+            for (p, _) in list {
+                if p.len() >= 5 && user_word(p) {
+                    targets
+                        .entry(p.as_bytes()[0])
+                        .or_default()
+                        .push((p.clone(), true));
+                }
+            }
+        }
+        for v in targets.values_mut() {
+            v.sort();
+            v.dedup();
+        }
+        self.targets = targets;
+    }
+
+    fn known(&self, word: &str) -> bool {
+        self.exact.contains_key(word)
+            || self.phrases.contains_key(word)
+            || self.prefix_concepts(word).next().is_some()
+    }
+
+    fn prefix_concepts<'a>(&'a self, word: &'a str) -> impl Iterator<Item = u16> + 'a {
+        let list = if word.len() >= 3 {
+            self.prefixes.get(&key3(word))
+        } else {
+            None
+        };
+        list.into_iter()
+            .flatten()
+            .filter(move |(p, _)| word.starts_with(&**p))
+            .map(|(_, c)| *c)
+    }
+
+    /// The vocabulary word `word` is a typo of, if any.
+    fn correct(&self, word: &str) -> Option<&str> {
+        let n = word.len();
+        if n < 5
+            || !word.is_ascii()
+            || word.bytes().any(|b| b.is_ascii_digit())
+            || is_stop(word)
+            || KNOWN_WORDS.contains(word)
+            || self.never.contains(word)
+        {
+            return None;
+        }
+        let max = max_typo_distance(n);
+        let mut best: Option<(usize, &str)> = None;
+        for (t, is_prefix) in self.targets.get(&word.as_bytes()[0])? {
+            let d = if *is_prefix {
+                // compare the start of the word with the prefix, give or take a letter
+                let m = t.len();
+                [m.saturating_sub(1), m, m + 1]
+                    .into_iter()
+                    .filter(|&k| k >= 4 && k <= n)
+                    .map(|k| osa_within(&word.as_bytes()[..k], t.as_bytes(), 1))
+                    .min()
+                    .unwrap_or(usize::MAX)
+            } else {
+                if t.len().abs_diff(n) > max {
+                    continue;
+                }
+                osa_within(word.as_bytes(), t.as_bytes(), max)
+            };
+            if d <= max && best.is_none_or(|(bd, _)| d < bd) {
+                best = Some((d, t));
+            }
+        }
+        best.map(|(_, t)| t)
+    }
+
+    /// Reads `message`: its words and the concepts they carry.
+    pub fn tag(&self, message: &str) -> Tagged {
+        let words = Words::of(message);
+        let mut t = Tagged {
+            words,
+            ..Tagged::default()
+        };
+        let n = t.words.len();
+        // the form each word is read as (a correction, or itself)
+        let mut forms: Vec<&str> = Vec::with_capacity(n);
+        let mut fixed: Vec<(usize, &str)> = Vec::new();
+        for i in 0..n {
+            let w = t.words.get(i);
+            if !self.known(w) {
+                if let Some(c) = self.correct(w) {
+                    fixed.push((i, c));
+                }
+            }
+        }
+        let mut next_fix = fixed.iter().peekable();
+        for i in 0..n {
+            match next_fix.peek() {
+                Some((at, c)) if *at == i => {
+                    forms.push(c);
+                    next_fix.next();
+                }
+                _ => forms.push(t.words.get(i)),
+            }
+        }
+        let mut hits = Vec::new();
+        for (i, &form) in forms.iter().enumerate() {
+            let at = i as u16;
+            if let Some(ids) = self.exact.get(form) {
+                hits.extend(ids.iter().map(|&c| Hit {
+                    concept: c,
+                    from: at,
+                    to: at + 1,
+                }));
+            }
+            hits.extend(self.prefix_concepts(form).map(|c| Hit {
+                concept: c,
+                from: at,
+                to: at + 1,
+            }));
+            if let Some(list) = self.phrases.get(form) {
+                for (rest, c) in list {
+                    let end = i + 1 + rest.len();
+                    if end <= n
+                        && rest
+                            .iter()
+                            .zip(&forms[i + 1..end])
+                            .all(|(term, w)| term.matches(w))
+                    {
+                        hits.push(Hit {
+                            concept: *c,
+                            from: at,
+                            to: end as u16,
+                        });
+                    }
+                }
+            }
+            if let Some(v) = number_value(form) {
+                t.numbers.push((i, v));
+            }
+        }
+        hits.sort_unstable();
+        hits.dedup();
+        t.hits = hits;
+        t.corrections = fixed.into_iter().map(|(i, c)| (i, c.into())).collect();
+        t
+    }
+}
+
+fn key3(w: &str) -> [u8; 3] {
+    let b = w.as_bytes();
+    [b[0], b[1], b[2]]
+}
+
+/// The value of a count written in digits or words ("15", "fifteen", "dozen").
+fn number_value(w: &str) -> Option<u32> {
+    if w.bytes().all(|b| b.is_ascii_digit()) {
+        return if w.len() <= 9 {
+            w.parse().ok()
+        } else {
+            Some(u32::MAX)
+        };
+    }
+    Some(match w {
+        "one" => 1,
+        "two" => 2,
+        "three" => 3,
+        "four" => 4,
+        "five" => 5,
+        "six" => 6,
+        "seven" => 7,
+        "eight" => 8,
+        "nine" => 9,
+        "ten" => 10,
+        "eleven" => 11,
+        "twelve" | "dozen" => 12,
+        "thirteen" => 13,
+        "fourteen" => 14,
+        "fifteen" => 15,
+        "sixteen" => 16,
+        "seventeen" => 17,
+        "eighteen" => 18,
+        "nineteen" => 19,
+        "twenty" => 20,
+        "thirty" => 30,
+        "forty" => 40,
+        "fifty" => 50,
+        "sixty" => 60,
+        "seventy" => 70,
+        "eighty" => 80,
+        "ninety" => 90,
+        "hundred" | "hundreds" => 100,
+        "dozens" => 24,
+        _ => return None,
+    })
+}
+
+/// Optimal string alignment distance between `a` and `b`, or `max + 1` once it is
+/// certain to exceed `max`. Byte-wise (the words are ASCII), rows on the stack.
+fn osa_within(a: &[u8], b: &[u8], max: usize) -> usize {
+    const N: usize = 48;
+    if a.len() >= N || b.len() >= N {
+        return max + 1;
+    }
+    if a.len().abs_diff(b.len()) > max {
+        return max + 1;
+    }
+    let (n, m) = (a.len(), b.len());
+    let mut prev2 = [0usize; N];
+    let mut prev = [0usize; N];
+    let mut cur = [0usize; N];
+    for (j, p) in prev.iter_mut().enumerate().take(m + 1) {
+        *p = j;
+    }
+    for i in 1..=n {
+        cur[0] = i;
+        let mut row_min = cur[0];
+        for j in 1..=m {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut v = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                v = v.min(prev2[j - 2] + 1);
+            }
+            cur[j] = v;
+            row_min = row_min.min(v);
+        }
+        if row_min > max {
+            return max + 1;
+        }
+        prev2 = prev;
+        prev = cur;
+    }
+    prev[m]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn osa_counts_a_swap_as_one_edit() {
+        assert_eq!(osa_within(b"siezure", b"seizure", 2), 1);
+        assert_eq!(osa_within(b"overdoes", b"overdose", 2), 1);
+        assert_eq!(osa_within(b"suicidle", b"suicidal", 2), 2);
+        assert_eq!(osa_within(b"breating", b"breathing", 2), 1);
+        assert_eq!(osa_within(b"abcdef", b"uvwxyz", 2), 3);
+    }
+
+    fn vocab() -> Vocab {
+        let mut v = Vocab::default();
+        let c = v.add_concept("SEIZURE");
+        v.add_entry(c, vec![Term::Word("seizure".into())]);
+        let b = v.add_concept("BREATHE");
+        v.add_entry(b, vec![Term::Prefix("breath".into())]);
+        let k = v.add_concept("CHOKE");
+        v.add_entry(k, vec![Term::Word("choking".into())]);
+        let p = v.add_concept("PASS_OUT");
+        v.add_entry(p, vec![Term::Word("pass".into()), Term::Word("out".into())]);
+        v.finish();
+        v
+    }
+
+    #[test]
+    fn typos_are_read_as_vocabulary_words_and_known_words_are_not() {
+        let v = vocab();
+        assert_eq!(v.correct("siezure"), Some("seizure"));
+        assert_eq!(v.correct("breating"), Some("breath"));
+        assert_eq!(v.correct("cooking"), None, "a known word");
+        assert_eq!(v.correct("choking"), None, "not needed: exact");
+        assert_eq!(v.correct("seiz"), None, "too short");
+        assert_eq!(v.correct("teizure"), None, "first letter differs");
+    }
+
+    #[test]
+    fn tags_words_prefixes_phrases_and_numbers() {
+        let v = vocab();
+        let t = v.tag("about to pass out, cant breathhe, took 15 pills, a siezure");
+        let names: Vec<(&str, u16, u16)> = t
+            .hits
+            .iter()
+            .map(|h| (v.name(h.concept), h.from, h.to))
+            .collect();
+        assert!(names.contains(&("PASS_OUT", 2, 4)), "{names:?}");
+        assert!(names.contains(&("BREATHE", 5, 6)), "{names:?}");
+        assert!(names.contains(&("SEIZURE", 10, 11)), "{names:?}");
+        assert_eq!(t.numbers, [(7, 15)]);
+        assert_eq!(t.corrections.len(), 1);
+    }
+}
