@@ -6,7 +6,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::faq::{bundled_faq, FaqFixture};
+use common::faq::{assert_problem as assert_one, bundled_faq, medfaq, FaqFixture};
 use medfaq::faq::faithful::{self, EntryFile, Rules, Severity, SourceText};
 use medfaq::faq::{check_faithful, parse_entry, parse_sources, Source, RULES_FILE};
 
@@ -79,17 +79,6 @@ fn entry(topic: &str, cites: &[(&str, &str)], answer: &str) -> String {
     format!(
         "+++\nquestion = \"A fixture question?\"\ntopic = \"{topic}\"\nsources = [\n{cites}]\n+++\n{answer}\n"
     )
-}
-
-#[track_caller]
-fn assert_one(found: &[String], location: &str, needle: &str) {
-    assert!(
-        found
-            .iter()
-            .any(|f| f.starts_with(location) && f.contains(needle)),
-        "expected a finding at `{location}` containing `{needle}`; found:\n  {}",
-        found.join("\n  ")
-    );
 }
 
 #[track_caller]
@@ -318,18 +307,6 @@ fn a_long_answer_warns_without_failing() {
 }
 
 // The command moderators run.
-
-fn medfaq(args: &[&str]) -> (Option<i32>, String, String) {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_medfaq"))
-        .args(args)
-        .output()
-        .expect("run medfaq");
-    (
-        out.status.code(),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
-}
 
 /// A copy of the bundled FAQ in a temporary folder.
 fn bundled_copy() -> FaqFixture {
