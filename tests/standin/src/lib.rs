@@ -9,6 +9,12 @@
 //! [`StandIn::invalid_session`], [`StandIn::set_heartbeat_ack`], [`StandIn::fail_next`]).
 
 pub mod payload;
+pub mod ratelimit;
+pub mod rules;
+pub mod validate;
+
+pub use ratelimit::{Limit, RateLimits};
+pub use rules::{Violation, ViolationKind};
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;
@@ -191,6 +197,13 @@ pub struct Options {
     /// frame written while the previous one is not yet acknowledged waits for the bot's
     /// delayed ACK (Nagle): a ~40 ms stall on Linux loopback. Off only to reproduce that.
     pub tcp_nodelay: bool,
+    /// How long after dispatch an interaction takes its first response (Discord: 3 s);
+    /// later -> 10062. See [`rules`].
+    pub interaction_deadline: Duration,
+    /// REST rate limits with Discord's headers and 429s ([`ratelimit`]). `None` (the
+    /// default): no limits, no headers, as a rate-limiting proxy in front of Discord
+    /// would present it to a bot whose own limiter is off.
+    pub rate_limits: Option<RateLimits>,
 }
 
 impl Default for Options {
@@ -198,6 +211,8 @@ impl Default for Options {
         Options {
             heartbeat_interval: Duration::from_millis(41_250),
             tcp_nodelay: true,
+            interaction_deadline: rules::INTERACTION_DEADLINE,
+            rate_limits: None,
         }
     }
 }
@@ -230,12 +245,16 @@ struct Inner {
     rest_started: usize,
     /// Interaction token -> channel id, for follow-up message objects.
     interaction_channels: std::collections::HashMap<String, u64>,
+    /// Payloads that broke a rule ([`StandIn::violations`]).
+    violations: Vec<Violation>,
 }
 
 struct Shared {
     base: String,
     ws: String,
     options: Options,
+    rules: rules::Rules,
+    limiter: Option<ratelimit::Limiter>,
     inner: Mutex<Inner>,
     version: watch::Sender<u64>,
 }
@@ -296,6 +315,8 @@ impl StandIn {
         let shared = Arc::new(Shared {
             base: format!("http://{addr}"),
             ws: format!("ws://{addr}/ws"),
+            rules: rules::Rules::new(options.interaction_deadline),
+            limiter: options.rate_limits.map(ratelimit::Limiter::new),
             options,
             inner: Mutex::new(Inner {
                 requests: Vec::new(),
@@ -309,6 +330,7 @@ impl StandIn {
                 sessions_made: 0,
                 interaction_channels: Default::default(),
                 rest_started: 0,
+                violations: Vec::new(),
             }),
             version: watch::channel(0).0,
         });
@@ -486,6 +508,9 @@ impl StandIn {
     /// sequence number. Kept for replay on RESUME. Panics without a session (call
     /// [`Self::wait_ready`] first).
     pub fn dispatch(&self, t: &str, d: Value) -> u64 {
+        if t == "INTERACTION_CREATE" {
+            self.shared.rules.open_interaction(&d);
+        }
         self.shared.with(|i| {
             if t == "INTERACTION_CREATE" {
                 if let (Some(token), Some(channel)) = (
@@ -575,6 +600,24 @@ impl StandIn {
                 i.faults.push_back(fault.clone());
             }
         });
+    }
+
+    /// Every payload so far that broke Discord's rules (answered with Discord's error) or
+    /// medfaq's allowed-mentions rule (answered normally), in order.
+    pub fn violations(&self) -> Vec<Violation> {
+        self.shared.peek(|i| i.violations.clone())
+    }
+
+    /// Moves the stand-in's clock forward by `by` (interaction deadlines; see [`rules`]):
+    /// e.g. an answer "after 3 s" without waiting.
+    pub fn advance_clock(&self, by: Duration) {
+        self.shared.rules.advance(by);
+    }
+
+    /// Starts an interaction's clock without dispatching it (as [`Self::dispatch`] of
+    /// INTERACTION_CREATE does), for driving the REST rules without a gateway session.
+    pub fn open_interaction(&self, interaction: &Value) {
+        self.shared.rules.open_interaction(interaction);
     }
 
     /// A message object for a message the bot sent in `rec` (channel message, callback or
@@ -740,6 +783,7 @@ async fn rest(
         i.rest_started += 1;
         i.faults.pop_front()
     });
+    let mut violation = None;
     let (status, response) = match fault {
         Some(Fault::RateLimited {
             retry_after,
@@ -753,13 +797,18 @@ async fn rest(
             });
             let resp = (
                 StatusCode::TOO_MANY_REQUESTS,
-                [
-                    ("retry-after", format!("{}", retry_after.ceil() as u64)),
-                    ("x-ratelimit-global", global.to_string()),
-                ],
+                [("retry-after", format!("{}", retry_after.ceil() as u64))],
                 Json(body),
             )
                 .into_response();
+            let mut resp = resp;
+            // Only on a global limit: serenity reads the header's presence as global.
+            if global {
+                resp.headers_mut().insert(
+                    "x-ratelimit-global",
+                    axum::http::HeaderValue::from_static("true"),
+                );
+            }
             (429, resp)
         }
         Some(Fault::ServerError) => (
@@ -777,11 +826,22 @@ async fn rest(
             if let Some(Fault::Slow(d)) = other {
                 tokio::time::sleep(d).await;
             }
-            route(&shared, &method, &path, body_json.as_ref())
+            let (status, response, broke) = answer(&shared, &method, &path, body_json.as_ref());
+            violation = broke;
+            (status, response)
         }
     };
     shared.with(|i| {
         let index = i.requests.len();
+        if let Some((kind, detail)) = violation {
+            i.violations.push(Violation {
+                index,
+                method: method.to_string(),
+                path: path.clone(),
+                kind,
+                detail,
+            });
+        }
         i.requests.push(Recorded {
             index,
             method: method.to_string(),
@@ -793,6 +853,48 @@ async fn rest(
         });
     });
     response
+}
+
+/// A call that got past the faults: rate limits, then Discord's rules, then the route.
+/// Also returns the rule it broke, if any.
+fn answer(
+    shared: &Shared,
+    method: &Method,
+    path: &str,
+    body: Option<&Value>,
+) -> (u16, Response, Option<(ViolationKind, String)>) {
+    let parts: Vec<&str> = path.trim_start_matches("/api/v10/").split('/').collect();
+    let mut limit_headers = None;
+    if let Some(limiter) = &shared.limiter {
+        match limiter.take(method.as_str(), &parts, shared.rules.now()) {
+            ratelimit::Decision::Allow(h) => limit_headers = Some(h),
+            ratelimit::Decision::Limited { headers, body } => {
+                let mut resp = (StatusCode::TOO_MANY_REQUESTS, Json(body)).into_response();
+                resp.headers_mut().extend(headers);
+                return (429, resp, None);
+            }
+        }
+    }
+    let verdict = shared.rules.check(method.as_str(), &parts, body);
+    let (status, mut response, broke) = match verdict.rejection {
+        Some(r) => {
+            let status = StatusCode::from_u16(r.status).unwrap_or(StatusCode::BAD_REQUEST);
+            let detail = r.summary();
+            (
+                r.status,
+                (status, Json(r.body)).into_response(),
+                Some((ViolationKind::Refused, detail)),
+            )
+        }
+        None => {
+            let (s, resp) = route(shared, method, path, body);
+            (s, resp, verdict.policy.map(|p| (ViolationKind::Policy, p)))
+        }
+    };
+    if let Some(h) = limit_headers {
+        response.headers_mut().extend(h);
+    }
+    (status, response, broke)
 }
 
 fn ok(v: Value) -> (u16, Response) {
