@@ -13,7 +13,7 @@ pub mod ratelimit;
 pub mod rules;
 pub mod validate;
 
-pub use ratelimit::{Limit, RateLimits};
+pub use ratelimit::{Limit, Mode as RateLimitMode, RateLimits};
 pub use rules::{Violation, ViolationKind};
 
 use std::collections::VecDeque;
@@ -826,9 +826,15 @@ async fn rest(
             if let Some(Fault::Slow(d)) = other {
                 tokio::time::sleep(d).await;
             }
-            let (status, response, broke) = answer(&shared, &method, &path, body_json.as_ref());
-            violation = broke;
-            (status, response)
+            match hold_or_limit(&shared, &method, &path).await {
+                Err(limited) => (429, limited),
+                Ok(headers) => {
+                    let (status, response, broke) =
+                        answer(&shared, &method, &path, body_json.as_ref(), headers);
+                    violation = broke;
+                    (status, response)
+                }
+            }
         }
     };
     shared.with(|i| {
@@ -855,26 +861,53 @@ async fn rest(
     response
 }
 
-/// A call that got past the faults: rate limits, then Discord's rules, then the route.
+/// Rate limits ([`Options::rate_limits`]): `Ok` with the headers for the answer (none
+/// without limits), or the 429 answer. In [`RateLimitMode::Hold`] a call past a limit
+/// waits until its bucket allows it instead.
+async fn hold_or_limit(
+    shared: &Shared,
+    method: &Method,
+    path: &str,
+) -> Result<Option<axum::http::HeaderMap>, Response> {
+    let Some(limiter) = &shared.limiter else {
+        return Ok(None);
+    };
+    let parts: Vec<&str> = path.trim_start_matches("/api/v10/").split('/').collect();
+    let gate = limiter.gate(method.as_str(), &parts);
+    let _turn = match limiter.mode() {
+        ratelimit::Mode::Hold => Some(gate.lock().await),
+        ratelimit::Mode::Refuse => None,
+    };
+    loop {
+        match limiter.take(method.as_str(), &parts, shared.rules.now()) {
+            ratelimit::Decision::Allow(h) => return Ok(Some(h)),
+            ratelimit::Decision::Limited {
+                retry_after,
+                headers,
+                body,
+            } => {
+                if limiter.mode() == ratelimit::Mode::Hold {
+                    tokio::time::sleep(retry_after.max(Duration::from_millis(1))).await;
+                    continue;
+                }
+                let mut resp = (StatusCode::TOO_MANY_REQUESTS, Json(body)).into_response();
+                resp.headers_mut().extend(headers);
+                return Err(resp);
+            }
+        }
+    }
+}
+
+/// A call that got past the faults and rate limits: Discord's rules, then the route.
 /// Also returns the rule it broke, if any.
 fn answer(
     shared: &Shared,
     method: &Method,
     path: &str,
     body: Option<&Value>,
+    limit_headers: Option<axum::http::HeaderMap>,
 ) -> (u16, Response, Option<(ViolationKind, String)>) {
     let parts: Vec<&str> = path.trim_start_matches("/api/v10/").split('/').collect();
-    let mut limit_headers = None;
-    if let Some(limiter) = &shared.limiter {
-        match limiter.take(method.as_str(), &parts, shared.rules.now()) {
-            ratelimit::Decision::Allow(h) => limit_headers = Some(h),
-            ratelimit::Decision::Limited { headers, body } => {
-                let mut resp = (StatusCode::TOO_MANY_REQUESTS, Json(body)).into_response();
-                resp.headers_mut().extend(headers);
-                return (429, resp, None);
-            }
-        }
-    }
     let verdict = shared.rules.check(method.as_str(), &parts, body);
     let (status, mut response, broke) = match verdict.rejection {
         Some(r) => {

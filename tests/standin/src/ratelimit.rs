@@ -38,9 +38,21 @@ impl Limit {
     }
 }
 
+/// What the stand-in does with a call past a limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Answers 429, as Discord does (a bot's own limiter must wait and retry).
+    Refuse,
+    /// Holds the call until the bucket allows it, then answers: what a shared rate-limit
+    /// proxy at the bot's `api_base` does (e.g. twilight-http-proxy): the held calls of a
+    /// bucket go out in arrival order.
+    Hold,
+}
+
 /// The limits the stand-in enforces ([`crate::Options::rate_limits`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RateLimits {
+    pub mode: Mode,
     /// `POST /channels/{id}/messages`, per channel. Discord: 5 per 5 s.
     pub channel_messages: Limit,
     /// Every other route, per route and top-level resource.
@@ -54,6 +66,7 @@ impl RateLimits {
     /// Other routes vary on Discord; 5 per second is typical of message edits.
     pub const fn discord() -> RateLimits {
         RateLimits {
+            mode: Mode::Refuse,
             channel_messages: Limit::new(5, Duration::from_secs(5)),
             per_route: Limit::new(5, Duration::from_secs(1)),
             global: Limit::new(50, Duration::from_secs(1)),
@@ -88,14 +101,21 @@ impl Window {
 pub enum Decision {
     /// Go ahead; add these headers to the answer.
     Allow(HeaderMap),
-    /// Answer 429 with these headers and body.
-    Limited { headers: HeaderMap, body: Value },
+    /// Answer 429 with these headers and body, or (in [`Mode::Hold`]) try again after
+    /// `retry_after`.
+    Limited {
+        headers: HeaderMap,
+        body: Value,
+        retry_after: Duration,
+    },
 }
 
 /// Bucket state.
 pub struct Limiter {
     limits: RateLimits,
     state: Mutex<(Option<Window>, HashMap<String, Window>)>,
+    /// [`Mode::Hold`]: one FIFO queue per bucket (tokio's mutex is fair).
+    gates: Mutex<HashMap<String, std::sync::Arc<tokio::sync::Mutex<()>>>>,
 }
 
 /// The route's bucket name (template with ids replaced) and its top-level resource.
@@ -138,11 +158,27 @@ fn secs(d: Duration) -> String {
 }
 
 impl Limiter {
+    pub fn mode(&self) -> Mode {
+        self.limits.mode
+    }
+
     pub fn new(limits: RateLimits) -> Limiter {
         Limiter {
             limits,
             state: Mutex::new((None, HashMap::new())),
+            gates: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// The queue of held calls for the bucket of `method parts` ([`Mode::Hold`]).
+    pub fn gate(&self, method: &str, parts: &[&str]) -> std::sync::Arc<tokio::sync::Mutex<()>> {
+        let (route, resource) = bucket_of(method, parts);
+        self.gates
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .entry(format!("{route} {resource}"))
+            .or_default()
+            .clone()
     }
 
     /// Counts a call to `method parts` at `now`, or refuses it.
@@ -189,6 +225,7 @@ impl Limiter {
                     "retry_after": retry.as_secs_f64(),
                     "global": true,
                 }),
+                retry_after: retry,
             };
         }
         if window.used >= limit.requests {
@@ -202,6 +239,7 @@ impl Limiter {
                     "retry_after": reset_after.as_secs_f64(),
                     "global": false,
                 }),
+                retry_after: reset_after,
             };
         }
         window.used += 1;
