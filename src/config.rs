@@ -58,6 +58,18 @@ pub struct DiscordConfig {
     /// `/faq` replies are public instead of ephemeral.
     pub public_by_default: bool,
     pub cooldowns: Cooldowns,
+    /// Which gateway shards this process runs.
+    pub shards: Shards,
+}
+
+/// Which gateway shards a process runs (`[discord] shards`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Shards {
+    /// As many as Discord recommends (`GET /gateway/bot`), all in this process.
+    #[default]
+    Recommended,
+    /// Shards `first..=last` of `total` (other processes run the rest).
+    Range { total: u32, first: u32, last: u32 },
 }
 
 impl Default for DiscordConfig {
@@ -70,6 +82,7 @@ impl Default for DiscordConfig {
             log_channel: None,
             public_by_default: Defaults::PUBLIC_BY_DEFAULT,
             cooldowns: Cooldowns::default(),
+            shards: Shards::Recommended,
         }
     }
 }
@@ -142,6 +155,15 @@ pub struct RawDiscord {
     pub public_by_default: Option<bool>,
     #[serde(default)]
     pub cooldowns: RawCooldowns,
+    pub shards: Option<RawShards>,
+}
+
+/// `shards = { total = 4, range = [0, 1] }`: shards 0 and 1 (inclusive) of 4.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawShards {
+    pub total: u32,
+    pub range: Option<[u32; 2]>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -242,6 +264,24 @@ impl RawConfig {
         for &r in &d.moderator_roles {
             snowflake("moderator_roles", r, &mut problems);
         }
+        let shards = match &d.shards {
+            None => Shards::Recommended,
+            Some(s) => {
+                let [first, last] = s.range.unwrap_or([0, s.total.saturating_sub(1)]);
+                if s.total == 0 || first > last || last >= s.total {
+                    problems.push(format!(
+                        "[discord] shards: range = [first, last] must satisfy first <= last < total \
+                         (shard ids count from 0; got total = {}, range = [{first}, {last}])",
+                        s.total
+                    ));
+                }
+                Shards::Range {
+                    total: s.total,
+                    first,
+                    last,
+                }
+            }
+        };
         let secs = |v: Option<u64>, default: u64| Duration::from_secs(v.unwrap_or(default));
         let cooldowns = Cooldowns {
             per_user: secs(d.cooldowns.per_user_secs, Defaults::PER_USER_SECS),
@@ -298,6 +338,7 @@ impl RawConfig {
                 log_channel: d.log_channel,
                 public_by_default: d.public_by_default.unwrap_or(Defaults::PUBLIC_BY_DEFAULT),
                 cooldowns,
+                shards,
             },
             faq: FaqConfig {
                 dir,

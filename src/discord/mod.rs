@@ -9,6 +9,7 @@
 //! | [`trigger`]   | pure: mentions and "reads as a question"                                |
 //! | [`diff`]      | pure: what changed between two FAQs                                     |
 //! | `respond`     | every outgoing builder (allowed mentions none, in one place)            |
+//! | [`sendq`]     | chat replies in flight: bounded, per channel, urgent notices first      |
 //! | `commands`    | `/faq ask|show|list|reload` and the "Find FAQ answer" message command   |
 //! | `events`      | chat messages and button presses                                        |
 //! | `reload`      | reload with keep-last-good, and the debounced folder watcher            |
@@ -23,6 +24,7 @@ mod events;
 mod reload;
 pub mod render;
 mod respond;
+pub mod sendq;
 pub mod trigger;
 
 use std::future::Future;
@@ -79,8 +81,8 @@ pub struct Bot {
     idle: tokio::sync::Notify,
     /// The folder watcher task, when watching.
     watcher: Mutex<Option<tokio::task::AbortHandle>>,
-    /// Slots for chat replies in flight ([`MAX_SENDS_IN_FLIGHT`]).
-    sends: tokio::sync::Semaphore,
+    /// Turns for chat replies in flight ([`MAX_SENDS_IN_FLIGHT`]; urgent first).
+    sends: sendq::SendQueue,
 }
 
 /// Counts a handler as in flight until dropped.
@@ -106,7 +108,7 @@ impl Bot {
             in_flight: AtomicUsize::new(0),
             idle: tokio::sync::Notify::new(),
             watcher: Mutex::new(None),
-            sends: tokio::sync::Semaphore::new(MAX_SENDS_IN_FLIGHT),
+            sends: sendq::SendQueue::new(MAX_SENDS_IN_FLIGHT, 1),
         }
     }
 
@@ -283,8 +285,9 @@ pub async fn run(
     });
     // `shutdown_all` makes `start` return; the grace period covers a shutdown that lands
     // before the shard runners exist.
+    let shard_plan = bot.config.discord.shards;
     let result = tokio::select! {
-        r = client.start() => r,
+        r = start_shards(&mut client, shard_plan) => r,
         _ = async {
             if stopped_rx.await.is_ok() {
                 tokio::time::sleep(Duration::from_secs(5)).await;
@@ -302,4 +305,22 @@ pub async fn run(
         tracing::info!("shutdown: all in-flight replies finished");
     }
     result.map_err(|e| DiscordError::Client(Box::new(e)))
+}
+
+/// Starts the gateway shards of `plan` with serenity's own sharding: Discord's recommended
+/// count (`GET /gateway/bot`), or a range of a fixed total. Per-process state (cooldowns,
+/// the send queue) then covers exactly the servers of these shards: a server's events
+/// all go to shard `(guild_id >> 22) % total` (docs/sharding.md).
+async fn start_shards(
+    client: &mut serenity::Client,
+    plan: crate::config::Shards,
+) -> Result<(), serenity::Error> {
+    match plan {
+        crate::config::Shards::Recommended => client.start_autosharded().await,
+        crate::config::Shards::Range { total, first, last } => {
+            tracing::info!(first, last, total, "running a range of gateway shards");
+            // serenity's `Range` end is inclusive here (it is the last shard started).
+            client.start_shard_range(first..last, total).await
+        }
+    }
 }
