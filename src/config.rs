@@ -390,6 +390,37 @@ mod tests {
     use super::*;
 
     #[test]
+    fn shards_are_a_range_of_a_fixed_total() {
+        let c = Config::parse("[discord]\nshards = { total = 4, range = [2, 3] }\n", "t").unwrap();
+        assert_eq!(
+            c.discord.shards,
+            Shards::Range {
+                total: 4,
+                first: 2,
+                last: 3
+            }
+        );
+        let all = Config::parse("[discord]\nshards = { total = 2 }\n", "t").unwrap();
+        assert_eq!(
+            all.discord.shards,
+            Shards::Range {
+                total: 2,
+                first: 0,
+                last: 1
+            }
+        );
+        assert_eq!(Config::default().discord.shards, Shards::Recommended);
+        for bad in [
+            "{ total = 0 }",
+            "{ total = 4, range = [3, 2] }",
+            "{ total = 4, range = [0, 4] }",
+        ] {
+            let e = Config::parse(&format!("[discord]\nshards = {bad}\n"), "t").unwrap_err();
+            assert!(e.to_string().contains("shards"), "{bad}: {e}");
+        }
+    }
+
+    #[test]
     fn empty_text_gives_the_defaults() {
         let c = Config::parse("", "t").unwrap();
         assert_eq!(c.discord, DiscordConfig::default());

@@ -14,12 +14,11 @@ const CHANNEL: u64 = 900_000_000_000_000_001;
 
 /// serenity's HTTP client pointed at the stand-in; its own rate limiter on or off.
 fn client(standin: &StandIn, own_limiter: bool) -> sy::Http {
-    let http = sy::HttpBuilder::new("standin-token")
+    sy::HttpBuilder::new("standin-token")
         .proxy(standin.base_url())
         .ratelimiter_disabled(!own_limiter)
         .application_id(sy::ApplicationId::new(discord_standin::APPLICATION_ID))
-        .build();
-    http
+        .build()
 }
 
 /// Discord's JSON error as serenity parsed it: (HTTP status, code, error paths).

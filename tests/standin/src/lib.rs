@@ -172,6 +172,9 @@ pub struct GatewayStats {
     pub last_token: Option<String>,
     /// Close codes the stand-in sent.
     pub closes_sent: Vec<u16>,
+    /// The `shard` (`[id, total]`) of every accepted IDENTIFY, in order (`[0, 1]` when
+    /// the bot sent none).
+    pub shards_identified: Vec<[u64; 2]>,
 }
 
 impl std::fmt::Debug for GatewayStats {
@@ -184,6 +187,7 @@ impl std::fmt::Debug for GatewayStats {
             .field("resumed", &self.resumed)
             .field("heartbeats", &self.heartbeats)
             .field("closes_sent", &self.closes_sent)
+            .field("shards_identified", &self.shards_identified)
             .finish_non_exhaustive()
     }
 }
@@ -204,6 +208,16 @@ pub struct Options {
     /// default): no limits, no headers, as a rate-limiting proxy in front of Discord
     /// would present it to a bot whose own limiter is off.
     pub rate_limits: Option<RateLimits>,
+    /// `shards` in `GET /gateway/bot` (Discord's recommended shard count).
+    pub recommended_shards: u64,
+    /// The guilds the bot is in. Each shard's READY lists the ones it owns, and a
+    /// dispatch goes to the session of the shard that owns its `guild_id`:
+    /// `(guild_id >> 22) % num_shards` (`developers/events/gateway.mdx`, "Sharding");
+    /// events without a guild (DMs) go to shard 0.
+    pub guilds: Vec<u64>,
+    /// An IDENTIFY with fewer shards than this is closed with 4011 "Sharding required"
+    /// (Discord: the session would handle too many guilds).
+    pub min_shards: u64,
 }
 
 impl Default for Options {
@@ -213,6 +227,9 @@ impl Default for Options {
             tcp_nodelay: true,
             interaction_deadline: rules::INTERACTION_DEADLINE,
             rate_limits: None,
+            recommended_shards: 1,
+            guilds: vec![GUILD_ID],
+            min_shards: 1,
         }
     }
 }
@@ -225,6 +242,10 @@ enum Control {
 
 struct Session {
     id: String,
+    /// `[shard_id, num_shards]` from IDENTIFY.
+    shard: [u64; 2],
+    /// The connection attached to this session (see [`GatewayStats::connected`]).
+    live: Option<usize>,
     seq: u64,
     /// Every dispatch frame of this session (seq, serialized), for replay on RESUME.
     frames: Vec<(u64, String)>,
@@ -234,10 +255,10 @@ struct Inner {
     requests: Vec<Recorded>,
     faults: VecDeque<Fault>,
     gateway: GatewayStats,
-    session: Option<Session>,
-    conn: Option<(usize, mpsc::UnboundedSender<Control>)>,
-    /// The id of the connection attached to the session (see [`GatewayStats::connected`]).
-    live: Option<usize>,
+    /// One session per shard (a new IDENTIFY for a shard replaces its session).
+    sessions: Vec<Session>,
+    /// Open gateway connections.
+    conns: Vec<(usize, mpsc::UnboundedSender<Control>)>,
     heartbeat_ack: bool,
     next_id: u64,
     sessions_made: usize,
@@ -322,9 +343,8 @@ impl StandIn {
                 requests: Vec::new(),
                 faults: VecDeque::new(),
                 gateway: GatewayStats::default(),
-                session: None,
-                conn: None,
-                live: None,
+                sessions: Vec::new(),
+                conns: Vec::new(),
                 heartbeat_ack: true,
                 next_id: 800_000_000_000_000_000,
                 sessions_made: 0,
@@ -504,8 +524,9 @@ impl StandIn {
         .map(|_| ())
     }
 
-    /// Sends a dispatch (op 0) event `t` with data `d` to the current session; returns its
-    /// sequence number. Kept for replay on RESUME. Panics without a session (call
+    /// Sends a dispatch (op 0) event `t` with data `d` to the session of the shard that
+    /// owns `d.guild_id` (shard 0 without one; see [`Options::guilds`]); returns its
+    /// sequence number. Kept for replay on RESUME. Panics without such a session (call
     /// [`Self::wait_ready`] first).
     pub fn dispatch(&self, t: &str, d: Value) -> u64 {
         if t == "INTERACTION_CREATE" {
@@ -522,17 +543,24 @@ impl StandIn {
                     i.interaction_channels.insert(token.to_string(), channel);
                 }
             }
+            let guild = d
+                .get("guild_id")
+                .and_then(Value::as_str)
+                .and_then(|g| g.parse::<u64>().ok());
             let session = i
-                .session
-                .as_mut()
-                .expect("no gateway session: wait_ready first");
+                .sessions
+                .iter_mut()
+                .find(|s| owns(s.shard, guild))
+                .unwrap_or_else(|| {
+                    panic!("no gateway session for guild {guild:?}: wait_ready first")
+                });
             session.seq += 1;
             // Serialized once: the same text is kept for replay and sent.
             let frame = json!({ "op": 0, "t": t, "s": session.seq, "d": d }).to_string();
             session.frames.push((session.seq, frame.clone()));
             let seq = session.seq;
-            if let Some((id, tx)) = &i.conn {
-                if i.live == Some(*id) {
+            if let Some(live) = session.live {
+                if let Some((_, tx)) = i.conns.iter().find(|(id, _)| *id == live) {
                     let _ = tx.send(Control::Frame(frame));
                 }
             }
@@ -550,10 +578,10 @@ impl StandIn {
         self.dispatch("INTERACTION_CREATE", interaction)
     }
 
-    /// Sends a raw frame (any opcode) on the current connection.
+    /// Sends a raw frame (any opcode) on every open connection.
     pub fn send_raw(&self, frame: Value) {
         self.shared.with(|i| {
-            if let Some((_, tx)) = &i.conn {
+            for (_, tx) in &i.conns {
                 let _ = tx.send(Control::Frame(frame.to_string()));
             }
         });
@@ -563,7 +591,7 @@ impl StandIn {
     /// 4004 = authentication failed, 4009 = session timed out, ...).
     pub fn close_gateway(&self, code: u16) {
         self.shared.with(|i| {
-            if let Some((_, tx)) = &i.conn {
+            for (_, tx) in &i.conns {
                 let _ = tx.send(Control::Close(code, format!("stand-in close {code}")));
             }
         });
@@ -573,9 +601,9 @@ impl StandIn {
     pub fn invalid_session(&self, resumable: bool) {
         self.shared.with(|i| {
             if !resumable {
-                i.session = None;
+                i.sessions.clear();
             }
-            if let Some((_, tx)) = &i.conn {
+            for (_, tx) in &i.conns {
                 let _ = tx.send(Control::Frame(
                     json!({ "op": 9, "d": resumable }).to_string(),
                 ));
@@ -643,7 +671,7 @@ async fn connection(shared: Arc<Shared>, mut socket: WebSocket) {
     let conn_id = shared.with(|i| {
         i.gateway.connections += 1;
         let id = i.gateway.connections;
-        i.conn = Some((id, tx));
+        i.conns.push((id, tx));
         id
     });
     let hello = json!({
@@ -656,8 +684,16 @@ async fn connection(shared: Arc<Shared>, mut socket: WebSocket) {
                 msg = socket.recv() => match msg {
                     Some(Ok(Message::Text(text))) => {
                         let Ok(frame) = serde_json::from_str::<Value>(text.as_str()) else { continue };
-                        for reply in on_frame(&shared, conn_id, &frame) {
+                        let (replies, close) = on_frame(&shared, conn_id, &frame);
+                        for reply in replies {
                             if !send(&mut socket, reply).await { break; }
+                        }
+                        if let Some((code, reason)) = close {
+                            shared.with(|i| i.gateway.closes_sent.push(code));
+                            let _ = socket
+                                .send(Message::Close(Some(CloseFrame { code, reason: reason.into() })))
+                                .await;
+                            break;
                         }
                     }
                     Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
@@ -680,19 +716,33 @@ async fn connection(shared: Arc<Shared>, mut socket: WebSocket) {
         }
     }
     shared.with(|i| {
-        if i.conn.as_ref().is_some_and(|(id, _)| *id == conn_id) {
-            i.conn = None;
+        i.conns.retain(|(id, _)| *id != conn_id);
+        for s in &mut i.sessions {
+            if s.live == Some(conn_id) {
+                s.live = None;
+            }
         }
-        if i.live == Some(conn_id) {
-            i.live = None;
-            i.gateway.connected = false;
-        }
+        i.gateway.connected = i.sessions.iter().any(|s| s.live.is_some());
     });
 }
 
+/// Whether the session of `shard` (`[id, total]`) gets an event of `guild` (`None`: an
+/// event without a guild, such as a DM, which goes to shard 0).
+fn owns(shard: [u64; 2], guild: Option<u64>) -> bool {
+    let [id, total] = shard;
+    match guild {
+        Some(g) => (g >> 22) % total.max(1) == id,
+        None => id == 0,
+    }
+}
+
+/// A close the stand-in sends after the frames of [`on_frame`].
+type Close = Option<(u16, String)>;
+
 /// Handles one frame from the bot on connection `conn`; returns the frames to send back,
-/// serialized (sent before any dispatch queued after this call).
-fn on_frame(shared: &Shared, conn: usize, frame: &Value) -> Vec<String> {
+/// serialized (sent before any dispatch queued after this call), and a close to send
+/// after them.
+fn on_frame(shared: &Shared, conn: usize, frame: &Value) -> (Vec<String>, Close) {
     let op = frame.get("op").and_then(Value::as_u64).unwrap_or(u64::MAX);
     let mut d = frame.get("d").cloned().unwrap_or(Value::Null);
     let token = d.get("token").and_then(Value::as_str).map(str::to_string);
@@ -703,37 +753,65 @@ fn on_frame(shared: &Shared, conn: usize, frame: &Value) -> Vec<String> {
         1 => {
             i.gateway.heartbeats += 1;
             if i.heartbeat_ack {
-                vec![json!({ "op": 11 }).to_string()]
+                (vec![json!({ "op": 11 }).to_string()], None)
             } else {
-                vec![]
+                (vec![], None)
             }
         }
         2 => {
             i.gateway.identifies += 1;
             i.gateway.last_token = token;
+            let shard = match d.get("shard").and_then(Value::as_array) {
+                None => Some([0, 1]),
+                Some(a) => match (
+                    a.first().and_then(Value::as_u64),
+                    a.get(1).and_then(Value::as_u64),
+                ) {
+                    (Some(id), Some(total)) => Some([id, total]),
+                    _ => None,
+                },
+            };
             i.gateway.last_identify = Some(d);
+            // `opcodes-and-status-codes.mdx`, gateway close codes: 4010 "Invalid shard",
+            // 4011 "Sharding required".
+            let Some([id, total]) = shard.filter(|[id, total]| *total > 0 && id < total) else {
+                return (vec![], Some((4010, "Invalid shard".to_string())));
+            };
+            if total < shared.options.min_shards {
+                return (vec![], Some((4011, "Sharding required".to_string())));
+            }
+            i.gateway.shards_identified.push([id, total]);
             i.sessions_made += 1;
-            let id = format!("standin-session-{}", i.sessions_made);
-            let ready = json!({
-                "op": 0, "t": "READY", "s": 1,
-                "d": payload::ready(&id, &shared.ws),
-            })
-            .to_string();
-            i.session = Some(Session {
-                id,
+            let session_id = format!("standin-session-{}", i.sessions_made);
+            let mut ready_d = payload::ready(&session_id, &shared.ws);
+            ready_d["shard"] = json!([id, total]);
+            ready_d["guilds"] = Value::Array(
+                shared
+                    .options
+                    .guilds
+                    .iter()
+                    .filter(|g| owns([id, total], Some(**g)))
+                    .map(|g| json!({ "id": g.to_string(), "unavailable": true }))
+                    .collect(),
+            );
+            let ready = json!({ "op": 0, "t": "READY", "s": 1, "d": ready_d }).to_string();
+            i.sessions.retain(|s| s.shard != [id, total]);
+            i.sessions.push(Session {
+                id: session_id,
+                shard: [id, total],
+                live: Some(conn),
                 seq: 1,
                 frames: vec![(1, ready.clone())],
             });
-            i.live = Some(conn);
             i.gateway.connected = true;
-            vec![ready]
+            (vec![ready], None)
         }
         6 => {
             i.gateway.resumes += 1;
             i.gateway.last_token = token;
             let wanted = d.get("session_id").and_then(Value::as_str).unwrap_or("");
             let after = d.get("seq").and_then(Value::as_u64).unwrap_or(0);
-            match i.session.as_mut().filter(|s| s.id == wanted) {
+            match i.sessions.iter_mut().find(|s| s.id == wanted) {
                 Some(session) => {
                     let mut out: Vec<String> = session
                         .frames
@@ -746,15 +824,15 @@ fn on_frame(shared: &Shared, conn: usize, frame: &Value) -> Vec<String> {
                         json!({ "op": 0, "t": "RESUMED", "s": session.seq, "d": {} }).to_string();
                     session.frames.push((session.seq, resumed.clone()));
                     out.push(resumed);
+                    session.live = Some(conn);
                     i.gateway.resumed += 1;
-                    i.live = Some(conn);
                     i.gateway.connected = true;
-                    out
+                    (out, None)
                 }
-                None => vec![json!({ "op": 9, "d": false }).to_string()],
+                None => (vec![json!({ "op": 9, "d": false }).to_string()], None),
             }
         }
-        _ => vec![],
+        _ => (vec![], None),
     })
 }
 
@@ -795,13 +873,12 @@ async fn rest(
                 "retry_after": retry_after,
                 "global": global,
             });
-            let resp = (
+            let mut resp = (
                 StatusCode::TOO_MANY_REQUESTS,
                 [("retry-after", format!("{}", retry_after.ceil() as u64))],
                 Json(body),
             )
                 .into_response();
-            let mut resp = resp;
             // Only on a global limit: serenity reads the header's presence as global.
             if global {
                 resp.headers_mut().insert(
@@ -956,7 +1033,7 @@ fn route(shared: &Shared, method: &Method, path: &str, body: Option<&Value>) -> 
         ("GET", ["gateway"]) => ok(json!({ "url": shared.ws })),
         ("GET", ["gateway", "bot"]) => ok(json!({
             "url": shared.ws,
-            "shards": 1,
+            "shards": shared.options.recommended_shards,
             "session_start_limit": { "total": 1000, "remaining": 1000, "reset_after": 0, "max_concurrency": 1 },
         })),
         ("GET", ["users", "@me"]) => ok(payload::bot_user()),
@@ -1022,4 +1099,62 @@ fn commands_echo(body: &Value, guild: Option<u64>) -> Value {
 /// Convenience: a plausible member with the given roles and permission bits.
 pub fn member(user_id: u64, name: &str, roles: &[u64], permissions: u64) -> Value {
     payload::member(&payload::user(user_id, name, false), roles, permissions)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn identify_is_checked_and_events_go_to_the_guilds_shard() {
+        let g0 = GUILD_ID;
+        let g1 = GUILD_ID + (1 << 22);
+        assert_ne!((g0 >> 22) % 2, (g1 >> 22) % 2);
+        let s = StandIn::start_with(Options {
+            guilds: vec![g0, g1],
+            ..Default::default()
+        })
+        .await;
+        let identify = |shard: Value| json!({ "op": 2, "d": { "token": "t", "shard": shard } });
+        for bad in [json!([2, 2]), json!([0, 0]), json!(["x"])] {
+            let (frames, close) = on_frame(&s.shared, 1, &identify(bad.clone()));
+            assert!(frames.is_empty(), "no READY for {bad}");
+            assert_eq!(close.map(|c| c.0), Some(4010), "shard {bad}");
+        }
+        let mut ready = Vec::new();
+        for (conn, shard) in [(1, 0u64), (2, 1)] {
+            let (frames, close) = on_frame(&s.shared, conn, &identify(json!([shard, 2])));
+            assert!(close.is_none());
+            let r: Value = serde_json::from_str(&frames[0]).unwrap();
+            ready.push(r);
+        }
+        let owner = |g: u64| ((g >> 22) % 2) as usize;
+        for g in [g0, g1] {
+            let listed: Vec<&Value> = ready[owner(g)]["d"]["guilds"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .collect();
+            assert_eq!(listed.len(), 1);
+            assert_eq!(
+                listed[0]["id"],
+                g.to_string(),
+                "READY of shard {} lists its guild",
+                owner(g)
+            );
+        }
+        // A dispatch lands in the owning shard's session.
+        let mut msg = payload::message(1, 2, &payload::user(3, "u", false), "hi", &[]);
+        msg["guild_id"] = json!(g1.to_string());
+        s.send_message(msg);
+        s.shared.peek(|i| {
+            let counts: Vec<(u64, usize)> = i
+                .sessions
+                .iter()
+                .map(|x| (x.shard[0], x.frames.len()))
+                .collect();
+            assert!(counts.contains(&(owner(g1) as u64, 2)), "{counts:?}");
+            assert!(counts.contains(&(owner(g0) as u64, 1)), "{counts:?}");
+        });
+    }
 }

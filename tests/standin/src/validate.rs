@@ -638,10 +638,10 @@ pub fn interaction_callback(body: &Value) -> Result<(), Rejection> {
     let at = Path::default().key("data");
     match body.get("type").and_then(Value::as_u64) {
         Some(callback::CHANNEL_MESSAGE) => {
-            return message(&data, MessageRoute::InteractionCreate).map_err(|r| nest_data(r))
+            return message(&data, MessageRoute::InteractionCreate).map_err(nest_data)
         }
         Some(callback::UPDATE_MESSAGE) => {
-            return message(&data, MessageRoute::InteractionEdit).map_err(|r| nest_data(r))
+            return message(&data, MessageRoute::InteractionEdit).map_err(nest_data)
         }
         Some(callback::DEFERRED_CHANNEL_MESSAGE) => {
             // Only EPHEMERAL may be set on a deferred response (same file, note under
