@@ -70,6 +70,8 @@ pub struct DiscordConfig {
     pub servers: Vec<u64>,
     /// Upper bound of every HTTP call to Discord (connect to last byte of the answer).
     pub http_timeout: Duration,
+    /// Which gateway shards this process runs.
+    pub shards: Shards,
 }
 
 impl DiscordConfig {
@@ -81,6 +83,16 @@ impl DiscordConfig {
             self.guild_id.is_none_or(|g| g == guild)
         }
     }
+}
+
+/// Which gateway shards a process runs (`[discord] shards`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Shards {
+    /// As many as Discord recommends (`GET /gateway/bot`), all in this process.
+    #[default]
+    Recommended,
+    /// Shards `first..=last` of `total` (other processes run the rest).
+    Range { total: u32, first: u32, last: u32 },
 }
 
 impl Default for DiscordConfig {
@@ -97,6 +109,7 @@ impl Default for DiscordConfig {
             answer_dms: Defaults::ANSWER_DMS,
             servers: Vec::new(),
             http_timeout: Duration::from_secs(Defaults::HTTP_TIMEOUT_SECS),
+            shards: Shards::Recommended,
         }
     }
 }
@@ -174,6 +187,15 @@ pub struct RawDiscord {
     #[serde(default)]
     pub servers: Vec<u64>,
     pub http_timeout_secs: Option<u64>,
+    pub shards: Option<RawShards>,
+}
+
+/// `shards = { total = 4, range = [0, 1] }`: shards 0 and 1 (inclusive) of 4.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawShards {
+    pub total: u32,
+    pub range: Option<[u32; 2]>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -296,6 +318,24 @@ impl RawConfig {
                 "[discord] http_timeout_secs must be between 1 and 300 (got {http_timeout_secs})"
             ));
         }
+        let shards = match &d.shards {
+            None => Shards::Recommended,
+            Some(s) => {
+                let [first, last] = s.range.unwrap_or([0, s.total.saturating_sub(1)]);
+                if s.total == 0 || first > last || last >= s.total {
+                    problems.push(format!(
+                        "[discord] shards: range = [first, last] must satisfy first <= last < total \
+                         (shard ids count from 0; got total = {}, range = [{first}, {last}])",
+                        s.total
+                    ));
+                }
+                Shards::Range {
+                    total: s.total,
+                    first,
+                    last,
+                }
+            }
+        };
         let secs = |v: Option<u64>, default: u64| Duration::from_secs(v.unwrap_or(default));
         let cooldowns = Cooldowns {
             per_user: secs(d.cooldowns.per_user_secs, Defaults::PER_USER_SECS),
@@ -356,6 +396,7 @@ impl RawConfig {
                 answer_dms: d.answer_dms.unwrap_or(Defaults::ANSWER_DMS),
                 servers: d.servers,
                 http_timeout: Duration::from_secs(http_timeout_secs),
+                shards,
             },
             faq: FaqConfig {
                 dir,
@@ -423,6 +464,37 @@ impl std::fmt::Display for Token {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shards_are_a_range_of_a_fixed_total() {
+        let c = Config::parse("[discord]\nshards = { total = 4, range = [2, 3] }\n", "t").unwrap();
+        assert_eq!(
+            c.discord.shards,
+            Shards::Range {
+                total: 4,
+                first: 2,
+                last: 3
+            }
+        );
+        let all = Config::parse("[discord]\nshards = { total = 2 }\n", "t").unwrap();
+        assert_eq!(
+            all.discord.shards,
+            Shards::Range {
+                total: 2,
+                first: 0,
+                last: 1
+            }
+        );
+        assert_eq!(Config::default().discord.shards, Shards::Recommended);
+        for bad in [
+            "{ total = 0 }",
+            "{ total = 4, range = [3, 2] }",
+            "{ total = 4, range = [0, 4] }",
+        ] {
+            let e = Config::parse(&format!("[discord]\nshards = {bad}\n"), "t").unwrap_err();
+            assert!(e.to_string().contains("shards"), "{bad}: {e}");
+        }
+    }
 
     #[test]
     fn empty_text_gives_the_defaults() {

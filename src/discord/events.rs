@@ -167,7 +167,11 @@ async fn on_message(
     // Waits for a slot only to send: the reply is already decided (and its cooldowns
     // taken), so a queue of replies costs no matching twice.
     let sent = {
-        let _slot = bot.sends.acquire().await?;
+        let priority = match reply.alert() {
+            Some(_) => super::sendq::Priority::Urgent,
+            None => super::sendq::Priority::Normal,
+        };
+        let _slot = bot.sends.acquire(channel, priority).await;
         msg.channel_id.send_message(&ctx.http, out).await
     };
     if let Err(e) = sent {

@@ -9,6 +9,7 @@
 //! | [`trigger`]   | pure: mentions and "reads as a question"                                |
 //! | [`diff`]      | pure: what changed between two FAQs                                     |
 //! | `respond`     | every outgoing builder (allowed mentions none, in one place)            |
+//! | [`sendq`]     | chat replies in flight: bounded, per channel, urgent notices first      |
 //! | `commands`    | `/faq ask|show|list` and the "Find FAQ answer" message command, registration |
 //! | `moderator`   | `/faqmod reload`: moderators only, servers only                         |
 //! | `scope`       | which chat messages are for the bot: DMs, mentions, question channels, threads |
@@ -27,6 +28,7 @@ mod reload;
 pub mod render;
 mod respond;
 mod scope;
+pub mod sendq;
 pub mod trigger;
 
 use std::future::Future;
@@ -90,8 +92,8 @@ pub struct Bot {
     idle: tokio::sync::Notify,
     /// The folder watcher task, when watching.
     watcher: Mutex<Option<tokio::task::AbortHandle>>,
-    /// Slots for chat replies in flight ([`MAX_SENDS_IN_FLIGHT`]).
-    sends: tokio::sync::Semaphore,
+    /// Turns for chat replies in flight ([`MAX_SENDS_IN_FLIGHT`]; urgent first).
+    sends: sendq::SendQueue,
     /// Thread parents and servers told they are not served.
     scope: scope::ScopeState,
 }
@@ -119,7 +121,7 @@ impl Bot {
             in_flight: AtomicUsize::new(0),
             idle: tokio::sync::Notify::new(),
             watcher: Mutex::new(None),
-            sends: tokio::sync::Semaphore::new(MAX_SENDS_IN_FLIGHT),
+            sends: sendq::SendQueue::new(MAX_SENDS_IN_FLIGHT, 1),
             scope: scope::ScopeState::default(),
         }
     }
@@ -377,8 +379,9 @@ pub async fn run(
     });
     // `shutdown_all` makes `start` return; the grace period covers a shutdown that lands
     // before the shard runners exist.
+    let shard_plan = bot.config.discord.shards;
     let result = tokio::select! {
-        r = client.start() => r,
+        r = start_shards(&mut client, shard_plan) => r,
         _ = async {
             if stopped_rx.await.is_ok() {
                 tokio::time::sleep(Duration::from_secs(5)).await;
@@ -401,4 +404,22 @@ pub async fn run(
         }
         e => DiscordError::Client(Box::new(e)),
     })
+}
+
+/// Starts the gateway shards of `plan` with serenity's own sharding: Discord's recommended
+/// count (`GET /gateway/bot`), or a range of a fixed total. Per-process state (cooldowns,
+/// the send queue) then covers exactly the servers of these shards: a server's events
+/// all go to shard `(guild_id >> 22) % total` (docs/sharding.md).
+async fn start_shards(
+    client: &mut serenity::Client,
+    plan: crate::config::Shards,
+) -> Result<(), serenity::Error> {
+    match plan {
+        crate::config::Shards::Recommended => client.start_autosharded().await,
+        crate::config::Shards::Range { total, first, last } => {
+            tracing::info!(first, last, total, "running a range of gateway shards");
+            // serenity's `Range` end is inclusive here (it is the last shard started).
+            client.start_shard_range(first..last, total).await
+        }
+    }
 }

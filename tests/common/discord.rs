@@ -397,6 +397,7 @@ impl Harness {
     pub async fn stop(mut self) {
         self.wait_stopped().await;
         assert_safe_payloads(&self.standin.recorded());
+        assert_no_violations(&self.standin);
     }
 }
 
@@ -479,6 +480,25 @@ pub fn assert_safe_payloads(recorded: &[Recorded]) {
         assert_ne!(am.get("replied_user"), Some(&json!(true)), "{am}");
     }
     let _ = checked;
+}
+
+/// Nothing the bot sent broke Discord's rules (limits, shapes, interaction life cycle:
+/// the stand-in answered those with Discord's error) or medfaq's allowed-mentions rule.
+#[track_caller]
+pub fn assert_no_violations(standin: &StandIn) {
+    let v = standin.violations();
+    assert!(
+        v.is_empty(),
+        "the bot sent {} payload(s) Discord or medfaq's rules refuse:\n{}",
+        v.len(),
+        v.iter()
+            .map(|v| format!(
+                "  #{} {} {} {:?}: {}",
+                v.index, v.method, v.path, v.kind, v.detail
+            ))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
 }
 
 /// A member with no special permissions.

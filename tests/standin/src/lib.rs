@@ -11,8 +11,14 @@
 // `payload::guild_create` is one large `json!` literal.
 #![recursion_limit = "256"]
 
+pub mod lifecycle;
 pub mod payload;
+pub mod ratelimit;
 pub mod rules;
+pub mod validate;
+
+pub use ratelimit::{Limit, Mode as RateLimitMode, RateLimits};
+pub use lifecycle::{Violation, ViolationKind};
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;
@@ -180,6 +186,9 @@ pub struct GatewayStats {
     pub last_token: Option<String>,
     /// Close codes the stand-in sent.
     pub closes_sent: Vec<u16>,
+    /// The `shard` (`[id, total]`) of every accepted IDENTIFY, in order (`[0, 1]` when
+    /// the bot sent none).
+    pub shards_identified: Vec<[u64; 2]>,
 }
 
 impl std::fmt::Debug for GatewayStats {
@@ -192,6 +201,7 @@ impl std::fmt::Debug for GatewayStats {
             .field("resumed", &self.resumed)
             .field("heartbeats", &self.heartbeats)
             .field("closes_sent", &self.closes_sent)
+            .field("shards_identified", &self.shards_identified)
             .finish_non_exhaustive()
     }
 }
@@ -209,6 +219,23 @@ pub struct Options {
     /// default: Message Content only). An IDENTIFY asking for another privileged intent
     /// is closed with 4014; `GET /oauth2/applications/@me` reports these in `flags`.
     pub granted_intents: u64,
+    /// How long after dispatch an interaction takes its first response (Discord: 3 s);
+    /// later -> 10062. See [`lifecycle`].
+    pub interaction_deadline: Duration,
+    /// REST rate limits with Discord's headers and 429s ([`ratelimit`]). `None` (the
+    /// default): no limits, no headers, as a rate-limiting proxy in front of Discord
+    /// would present it to a bot whose own limiter is off.
+    pub rate_limits: Option<RateLimits>,
+    /// `shards` in `GET /gateway/bot` (Discord's recommended shard count).
+    pub recommended_shards: u64,
+    /// The guilds the bot is in. Each shard's READY lists the ones it owns, and a
+    /// dispatch goes to the session of the shard that owns its `guild_id`:
+    /// `(guild_id >> 22) % num_shards` (`developers/events/gateway.mdx`, "Sharding");
+    /// events without a guild (DMs) go to shard 0.
+    pub guilds: Vec<u64>,
+    /// An IDENTIFY with fewer shards than this is closed with 4011 "Sharding required"
+    /// (Discord: the session would handle too many guilds).
+    pub min_shards: u64,
 }
 
 impl Default for Options {
@@ -217,6 +244,11 @@ impl Default for Options {
             heartbeat_interval: Duration::from_millis(41_250),
             tcp_nodelay: true,
             granted_intents: rules::INTENT_MESSAGE_CONTENT,
+            interaction_deadline: lifecycle::INTERACTION_DEADLINE,
+            rate_limits: None,
+            recommended_shards: 1,
+            guilds: vec![GUILD_ID],
+            min_shards: 1,
         }
     }
 }
@@ -229,6 +261,10 @@ enum Control {
 
 struct Session {
     id: String,
+    /// `[shard_id, num_shards]` from IDENTIFY.
+    shard: [u64; 2],
+    /// The connection attached to this session (see [`GatewayStats::connected`]).
+    live: Option<usize>,
     seq: u64,
     /// Every dispatch frame of this session (seq, serialized), for replay on RESUME.
     frames: Vec<(u64, String)>,
@@ -240,10 +276,10 @@ struct Inner {
     requests: Vec<Recorded>,
     faults: VecDeque<Fault>,
     gateway: GatewayStats,
-    session: Option<Session>,
-    conn: Option<(usize, mpsc::UnboundedSender<Control>)>,
-    /// The id of the connection attached to the session (see [`GatewayStats::connected`]).
-    live: Option<usize>,
+    /// One session per shard (a new IDENTIFY for a shard replaces its session).
+    sessions: Vec<Session>,
+    /// Open gateway connections.
+    conns: Vec<(usize, mpsc::UnboundedSender<Control>)>,
     heartbeat_ack: bool,
     next_id: u64,
     sessions_made: usize,
@@ -253,12 +289,16 @@ struct Inner {
     interaction_channels: std::collections::HashMap<String, u64>,
     /// Channels, deleted messages and registered commands ([`rules::World`]).
     world: rules::World,
+    /// Payloads that broke a rule ([`StandIn::violations`]).
+    violations: Vec<Violation>,
 }
 
 struct Shared {
     base: String,
     ws: String,
     options: Options,
+    rules: lifecycle::Rules,
+    limiter: Option<ratelimit::Limiter>,
     inner: Mutex<Inner>,
     version: watch::Sender<u64>,
 }
@@ -319,20 +359,22 @@ impl StandIn {
         let shared = Arc::new(Shared {
             base: format!("http://{addr}"),
             ws: format!("ws://{addr}/ws"),
+            rules: lifecycle::Rules::new(options.interaction_deadline),
+            limiter: options.rate_limits.map(ratelimit::Limiter::new),
             options,
             inner: Mutex::new(Inner {
                 requests: Vec::new(),
                 faults: VecDeque::new(),
                 gateway: GatewayStats::default(),
-                session: None,
-                conn: None,
-                live: None,
+                sessions: Vec::new(),
+                conns: Vec::new(),
                 heartbeat_ack: true,
                 next_id: 800_000_000_000_000_000,
                 sessions_made: 0,
                 interaction_channels: Default::default(),
                 rest_started: 0,
                 world: rules::World::default(),
+                violations: Vec::new(),
             }),
             version: watch::channel(0).0,
         });
@@ -511,7 +553,14 @@ impl StandIn {
     /// [`Self::wait_ready`] first). As on Discord, the session's intents filter it
     /// ([`rules::filter_dispatch`]): an event it may not receive is not sent (returns 0),
     /// message content is blanked without the Message Content intent.
+    /// Sends a dispatch (op 0) event `t` with data `d` to the session of the shard that
+    /// owns `d.guild_id` (shard 0 without one; see [`Options::guilds`]); returns its
+    /// sequence number. Kept for replay on RESUME. Panics without such a session (call
+    /// [`Self::wait_ready`] first).
     pub fn dispatch(&self, t: &str, d: Value) -> u64 {
+        if t == "INTERACTION_CREATE" {
+            self.shared.rules.open_interaction(&d);
+        }
         self.shared.with(|i| {
             if t == "INTERACTION_CREATE" {
                 if let (Some(token), Some(channel)) = (
@@ -523,10 +572,17 @@ impl StandIn {
                     i.interaction_channels.insert(token.to_string(), channel);
                 }
             }
+            let guild = d
+                .get("guild_id")
+                .and_then(Value::as_str)
+                .and_then(|g| g.parse::<u64>().ok());
             let session = i
-                .session
-                .as_mut()
-                .expect("no gateway session: wait_ready first");
+                .sessions
+                .iter_mut()
+                .find(|s| owns(s.shard, guild))
+                .unwrap_or_else(|| {
+                    panic!("no gateway session for guild {guild:?}: wait_ready first")
+                });
             // What Discord sends this session: intents decide (see `rules`).
             let Some(d) = rules::filter_dispatch(t, d, session.intents) else {
                 return 0;
@@ -536,8 +592,8 @@ impl StandIn {
             let frame = json!({ "op": 0, "t": t, "s": session.seq, "d": d }).to_string();
             session.frames.push((session.seq, frame.clone()));
             let seq = session.seq;
-            if let Some((id, tx)) = &i.conn {
-                if i.live == Some(*id) {
+            if let Some(live) = session.live {
+                if let Some((_, tx)) = i.conns.iter().find(|(id, _)| *id == live) {
                     let _ = tx.send(Control::Frame(frame));
                 }
             }
@@ -555,10 +611,10 @@ impl StandIn {
         self.dispatch("INTERACTION_CREATE", interaction)
     }
 
-    /// Sends a raw frame (any opcode) on the current connection.
+    /// Sends a raw frame (any opcode) on every open connection.
     pub fn send_raw(&self, frame: Value) {
         self.shared.with(|i| {
-            if let Some((_, tx)) = &i.conn {
+            for (_, tx) in &i.conns {
                 let _ = tx.send(Control::Frame(frame.to_string()));
             }
         });
@@ -568,7 +624,7 @@ impl StandIn {
     /// 4004 = authentication failed, 4009 = session timed out, ...).
     pub fn close_gateway(&self, code: u16) {
         self.shared.with(|i| {
-            if let Some((_, tx)) = &i.conn {
+            for (_, tx) in &i.conns {
                 let _ = tx.send(Control::Close(code, format!("stand-in close {code}")));
             }
         });
@@ -578,9 +634,9 @@ impl StandIn {
     pub fn invalid_session(&self, resumable: bool) {
         self.shared.with(|i| {
             if !resumable {
-                i.session = None;
+                i.sessions.clear();
             }
-            if let Some((_, tx)) = &i.conn {
+            for (_, tx) in &i.conns {
                 let _ = tx.send(Control::Frame(
                     json!({ "op": 9, "d": resumable }).to_string(),
                 ));
@@ -651,6 +707,24 @@ impl StandIn {
         self.shared.peek(|i| i.world.registered(guild))
     }
 
+    /// Every payload so far that broke Discord's rules (answered with Discord's error) or
+    /// medfaq's allowed-mentions rule (answered normally), in order.
+    pub fn violations(&self) -> Vec<Violation> {
+        self.shared.peek(|i| i.violations.clone())
+    }
+
+    /// Moves the stand-in's clock forward by `by` (interaction deadlines; see [`lifecycle`]):
+    /// e.g. an answer "after 3 s" without waiting.
+    pub fn advance_clock(&self, by: Duration) {
+        self.shared.rules.advance(by);
+    }
+
+    /// Starts an interaction's clock without dispatching it (as [`Self::dispatch`] of
+    /// INTERACTION_CREATE does), for driving the REST rules without a gateway session.
+    pub fn open_interaction(&self, interaction: &Value) {
+        self.shared.rules.open_interaction(interaction);
+    }
+
     /// A message object for a message the bot sent in `rec` (channel message, callback or
     /// follow-up), as Discord would return it; used to press the buttons it carries.
     pub fn message_of(&self, rec: &Recorded, channel_id: u64) -> Value {
@@ -674,7 +748,7 @@ async fn connection(shared: Arc<Shared>, mut socket: WebSocket) {
     let conn_id = shared.with(|i| {
         i.gateway.connections += 1;
         let id = i.gateway.connections;
-        i.conn = Some((id, tx));
+        i.conns.push((id, tx));
         id
     });
     let hello = json!({
@@ -687,8 +761,16 @@ async fn connection(shared: Arc<Shared>, mut socket: WebSocket) {
                 msg = socket.recv() => match msg {
                     Some(Ok(Message::Text(text))) => {
                         let Ok(frame) = serde_json::from_str::<Value>(text.as_str()) else { continue };
-                        for reply in on_frame(&shared, conn_id, &frame) {
+                        let (replies, close) = on_frame(&shared, conn_id, &frame);
+                        for reply in replies {
                             if !send(&mut socket, reply).await { break; }
+                        }
+                        if let Some((code, reason)) = close {
+                            shared.with(|i| i.gateway.closes_sent.push(code));
+                            let _ = socket
+                                .send(Message::Close(Some(CloseFrame { code, reason: reason.into() })))
+                                .await;
+                            break;
                         }
                     }
                     Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
@@ -711,19 +793,33 @@ async fn connection(shared: Arc<Shared>, mut socket: WebSocket) {
         }
     }
     shared.with(|i| {
-        if i.conn.as_ref().is_some_and(|(id, _)| *id == conn_id) {
-            i.conn = None;
+        i.conns.retain(|(id, _)| *id != conn_id);
+        for s in &mut i.sessions {
+            if s.live == Some(conn_id) {
+                s.live = None;
+            }
         }
-        if i.live == Some(conn_id) {
-            i.live = None;
-            i.gateway.connected = false;
-        }
+        i.gateway.connected = i.sessions.iter().any(|s| s.live.is_some());
     });
 }
 
+/// Whether the session of `shard` (`[id, total]`) gets an event of `guild` (`None`: an
+/// event without a guild, such as a DM, which goes to shard 0).
+fn owns(shard: [u64; 2], guild: Option<u64>) -> bool {
+    let [id, total] = shard;
+    match guild {
+        Some(g) => (g >> 22) % total.max(1) == id,
+        None => id == 0,
+    }
+}
+
+/// A close the stand-in sends after the frames of [`on_frame`].
+type Close = Option<(u16, String)>;
+
 /// Handles one frame from the bot on connection `conn`; returns the frames to send back,
-/// serialized (sent before any dispatch queued after this call).
-fn on_frame(shared: &Shared, conn: usize, frame: &Value) -> Vec<String> {
+/// serialized (sent before any dispatch queued after this call), and a close to send
+/// after them.
+fn on_frame(shared: &Shared, conn: usize, frame: &Value) -> (Vec<String>, Close) {
     let op = frame.get("op").and_then(Value::as_u64).unwrap_or(u64::MAX);
     let mut d = frame.get("d").cloned().unwrap_or(Value::Null);
     let token = d.get("token").and_then(Value::as_str).map(str::to_string);
@@ -734,58 +830,93 @@ fn on_frame(shared: &Shared, conn: usize, frame: &Value) -> Vec<String> {
         1 => {
             i.gateway.heartbeats += 1;
             if i.heartbeat_ack {
-                vec![json!({ "op": 11 }).to_string()]
+                (vec![json!({ "op": 11 }).to_string()], None)
             } else {
-                vec![]
+                (vec![], None)
             }
         }
         2 => {
             i.gateway.identifies += 1;
             i.gateway.last_token = token;
             let intents = d.get("intents").and_then(Value::as_u64).unwrap_or(0);
+            let shard = match d.get("shard").and_then(Value::as_array) {
+                None => Some([0, 1]),
+                Some(a) => match (
+                    a.first().and_then(Value::as_u64),
+                    a.get(1).and_then(Value::as_u64),
+                ) {
+                    (Some(id), Some(total)) => Some([id, total]),
+                    _ => None,
+                },
+            };
             i.gateway.last_identify = Some(d);
             if rules::disallowed(intents, shared.options.granted_intents) {
-                if let Some((_, tx)) = &i.conn {
-                    let _ = tx.send(Control::Close(
+                return (
+                    vec![],
+                    Some((
                         rules::CLOSE_DISALLOWED_INTENTS,
-                        "Disallowed intent(s).".into(),
-                    ));
-                }
-                return vec![];
+                        "Disallowed intent(s).".to_string(),
+                    )),
+                );
             }
+            // `opcodes-and-status-codes.mdx`, gateway close codes: 4010 "Invalid shard",
+            // 4011 "Sharding required".
+            let Some([id, total]) = shard.filter(|[id, total]| *total > 0 && id < total) else {
+                return (vec![], Some((4010, "Invalid shard".to_string())));
+            };
+            if total < shared.options.min_shards {
+                return (vec![], Some((4011, "Sharding required".to_string())));
+            }
+            i.gateway.shards_identified.push([id, total]);
             i.sessions_made += 1;
-            let id = format!("standin-session-{}", i.sessions_made);
-            let ready = json!({
-                "op": 0, "t": "READY", "s": 1,
-                "d": payload::ready(&id, &shared.ws),
-            })
-            .to_string();
-            let mut frames = vec![(1, ready.clone())];
+            let session_id = format!("standin-session-{}", i.sessions_made);
+            let owned: Vec<u64> = shared
+                .options
+                .guilds
+                .iter()
+                .copied()
+                .filter(|g| owns([id, total], Some(*g)))
+                .collect();
+            let mut ready_d = payload::ready(&session_id, &shared.ws);
+            ready_d["shard"] = json!([id, total]);
+            ready_d["guilds"] = Value::Array(
+                owned
+                    .iter()
+                    .map(|g| json!({ "id": g.to_string(), "unavailable": true }))
+                    .collect(),
+            );
+            let ready = json!({ "op": 0, "t": "READY", "s": 1, "d": ready_d }).to_string();
+            let mut frames = vec![(1, ready)];
             // developers/events/gateway-events.mdx "Guild Create": after READY, one per
             // guild, to sessions with the GUILDS intent.
             if intents & rules::INTENT_GUILDS != 0 {
-                let guild = i.world.guild_create(GUILD_ID);
-                let frame =
-                    json!({ "op": 0, "t": "GUILD_CREATE", "s": 2, "d": guild }).to_string();
-                frames.push((2, frame));
+                for g in owned {
+                    let guild = i.world.guild_create(g);
+                    let s = frames.len() as u64 + 1;
+                    let frame =
+                        json!({ "op": 0, "t": "GUILD_CREATE", "s": s, "d": guild }).to_string();
+                    frames.push((s, frame));
+                }
             }
             let out = frames.iter().map(|(_, f)| f.clone()).collect();
-            i.session = Some(Session {
-                id,
+            i.sessions.retain(|s| s.shard != [id, total]);
+            i.sessions.push(Session {
+                id: session_id,
+                shard: [id, total],
+                live: Some(conn),
                 seq: frames.len() as u64,
                 frames,
                 intents,
             });
-            i.live = Some(conn);
             i.gateway.connected = true;
-            out
+            (out, None)
         }
         6 => {
             i.gateway.resumes += 1;
             i.gateway.last_token = token;
             let wanted = d.get("session_id").and_then(Value::as_str).unwrap_or("");
             let after = d.get("seq").and_then(Value::as_u64).unwrap_or(0);
-            match i.session.as_mut().filter(|s| s.id == wanted) {
+            match i.sessions.iter_mut().find(|s| s.id == wanted) {
                 Some(session) => {
                     let mut out: Vec<String> = session
                         .frames
@@ -798,15 +929,15 @@ fn on_frame(shared: &Shared, conn: usize, frame: &Value) -> Vec<String> {
                         json!({ "op": 0, "t": "RESUMED", "s": session.seq, "d": {} }).to_string();
                     session.frames.push((session.seq, resumed.clone()));
                     out.push(resumed);
+                    session.live = Some(conn);
                     i.gateway.resumed += 1;
-                    i.live = Some(conn);
                     i.gateway.connected = true;
-                    out
+                    (out, None)
                 }
-                None => vec![json!({ "op": 9, "d": false }).to_string()],
+                None => (vec![json!({ "op": 9, "d": false }).to_string()], None),
             }
         }
-        _ => vec![],
+        _ => (vec![], None),
     })
 }
 
@@ -835,6 +966,7 @@ async fn rest(
         i.rest_started += 1;
         i.faults.pop_front()
     });
+    let mut violation = None;
     let (status, response) = match fault {
         Some(Fault::RateLimited {
             retry_after,
@@ -846,15 +978,19 @@ async fn rest(
                 "retry_after": retry_after,
                 "global": global,
             });
-            let resp = (
+            let mut resp = (
                 StatusCode::TOO_MANY_REQUESTS,
-                [
-                    ("retry-after", format!("{}", retry_after.ceil() as u64)),
-                    ("x-ratelimit-global", global.to_string()),
-                ],
+                [("retry-after", format!("{}", retry_after.ceil() as u64))],
                 Json(body),
             )
                 .into_response();
+            // Only on a global limit: serenity reads the header's presence as global.
+            if global {
+                resp.headers_mut().insert(
+                    "x-ratelimit-global",
+                    axum::http::HeaderValue::from_static("true"),
+                );
+            }
             (429, resp)
         }
         Some(Fault::ServerError) => (
@@ -878,11 +1014,28 @@ async fn rest(
             if let Some(Fault::Slow(d)) = other {
                 tokio::time::sleep(d).await;
             }
-            route(&shared, &method, &path, body_json.as_ref())
+            match hold_or_limit(&shared, &method, &path).await {
+                Err(limited) => (429, limited),
+                Ok(headers) => {
+                    let (status, response, broke) =
+                        answer(&shared, &method, &path, body_json.as_ref(), headers);
+                    violation = broke;
+                    (status, response)
+                }
+            }
         }
     };
     shared.with(|i| {
         let index = i.requests.len();
+        if let Some((kind, detail)) = violation {
+            i.violations.push(Violation {
+                index,
+                method: method.to_string(),
+                path: path.clone(),
+                kind,
+                detail,
+            });
+        }
         i.requests.push(Recorded {
             index,
             method: method.to_string(),
@@ -894,6 +1047,75 @@ async fn rest(
         });
     });
     response
+}
+
+/// Rate limits ([`Options::rate_limits`]): `Ok` with the headers for the answer (none
+/// without limits), or the 429 answer. In [`RateLimitMode::Hold`] a call past a limit
+/// waits until its bucket allows it instead.
+async fn hold_or_limit(
+    shared: &Shared,
+    method: &Method,
+    path: &str,
+) -> Result<Option<axum::http::HeaderMap>, Response> {
+    let Some(limiter) = &shared.limiter else {
+        return Ok(None);
+    };
+    let parts: Vec<&str> = path.trim_start_matches("/api/v10/").split('/').collect();
+    let gate = limiter.gate(method.as_str(), &parts);
+    let _turn = match limiter.mode() {
+        ratelimit::Mode::Hold => Some(gate.lock().await),
+        ratelimit::Mode::Refuse => None,
+    };
+    loop {
+        match limiter.take(method.as_str(), &parts, shared.rules.now()) {
+            ratelimit::Decision::Allow(h) => return Ok(Some(h)),
+            ratelimit::Decision::Limited {
+                retry_after,
+                headers,
+                body,
+            } => {
+                if limiter.mode() == ratelimit::Mode::Hold {
+                    tokio::time::sleep(retry_after.max(Duration::from_millis(1))).await;
+                    continue;
+                }
+                let mut resp = (StatusCode::TOO_MANY_REQUESTS, Json(body)).into_response();
+                resp.headers_mut().extend(headers);
+                return Err(resp);
+            }
+        }
+    }
+}
+
+/// A call that got past the faults and rate limits: Discord's rules, then the route.
+/// Also returns the rule it broke, if any.
+fn answer(
+    shared: &Shared,
+    method: &Method,
+    path: &str,
+    body: Option<&Value>,
+    limit_headers: Option<axum::http::HeaderMap>,
+) -> (u16, Response, Option<(ViolationKind, String)>) {
+    let parts: Vec<&str> = path.trim_start_matches("/api/v10/").split('/').collect();
+    let verdict = shared.rules.check(method.as_str(), &parts, body);
+    let (status, mut response, broke) = match verdict.rejection {
+        Some(r) => {
+            let status = StatusCode::from_u16(r.status).unwrap_or(StatusCode::BAD_REQUEST);
+            let detail = r.summary();
+            (
+                r.status,
+                (status, Json(r.body)).into_response(),
+                Some((ViolationKind::Refused, detail)),
+            )
+        }
+        None => {
+            let (s, resp) = route(shared, method, path, body);
+            (s, resp, verdict.policy.map(|p| (ViolationKind::Policy, p)))
+        }
+    };
+    if let Some(h) = limit_headers {
+        response.headers_mut().extend(h);
+    }
+    (status, response, broke)
 }
 
 fn ok(v: Value) -> (u16, Response) {
@@ -932,7 +1154,7 @@ fn route(shared: &Shared, method: &Method, path: &str, body: Option<&Value>) -> 
         ("GET", ["gateway"]) => ok(json!({ "url": shared.ws })),
         ("GET", ["gateway", "bot"]) => ok(json!({
             "url": shared.ws,
-            "shards": 1,
+            "shards": shared.options.recommended_shards,
             "session_start_limit": { "total": 1000, "remaining": 1000, "reset_after": 0, "max_concurrency": 1 },
         })),
         ("GET", ["users", "@me"]) => ok(payload::bot_user()),
@@ -983,4 +1205,62 @@ fn route(shared: &Shared, method: &Method, path: &str, body: Option<&Value>) -> 
 /// Convenience: a plausible member with the given roles and permission bits.
 pub fn member(user_id: u64, name: &str, roles: &[u64], permissions: u64) -> Value {
     payload::member(&payload::user(user_id, name, false), roles, permissions)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn identify_is_checked_and_events_go_to_the_guilds_shard() {
+        let g0 = GUILD_ID;
+        let g1 = GUILD_ID + (1 << 22);
+        assert_ne!((g0 >> 22) % 2, (g1 >> 22) % 2);
+        let s = StandIn::start_with(Options {
+            guilds: vec![g0, g1],
+            ..Default::default()
+        })
+        .await;
+        let identify = |shard: Value| json!({ "op": 2, "d": { "token": "t", "shard": shard } });
+        for bad in [json!([2, 2]), json!([0, 0]), json!(["x"])] {
+            let (frames, close) = on_frame(&s.shared, 1, &identify(bad.clone()));
+            assert!(frames.is_empty(), "no READY for {bad}");
+            assert_eq!(close.map(|c| c.0), Some(4010), "shard {bad}");
+        }
+        let mut ready = Vec::new();
+        for (conn, shard) in [(1, 0u64), (2, 1)] {
+            let (frames, close) = on_frame(&s.shared, conn, &identify(json!([shard, 2])));
+            assert!(close.is_none());
+            let r: Value = serde_json::from_str(&frames[0]).unwrap();
+            ready.push(r);
+        }
+        let owner = |g: u64| ((g >> 22) % 2) as usize;
+        for g in [g0, g1] {
+            let listed: Vec<&Value> = ready[owner(g)]["d"]["guilds"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .collect();
+            assert_eq!(listed.len(), 1);
+            assert_eq!(
+                listed[0]["id"],
+                g.to_string(),
+                "READY of shard {} lists its guild",
+                owner(g)
+            );
+        }
+        // A dispatch lands in the owning shard's session.
+        let mut msg = payload::message(1, 2, &payload::user(3, "u", false), "hi", &[]);
+        msg["guild_id"] = json!(g1.to_string());
+        s.send_message(msg);
+        s.shared.peek(|i| {
+            let counts: Vec<(u64, usize)> = i
+                .sessions
+                .iter()
+                .map(|x| (x.shard[0], x.frames.len()))
+                .collect();
+            assert!(counts.contains(&(owner(g1) as u64, 2)), "{counts:?}");
+            assert!(counts.contains(&(owner(g0) as u64, 1)), "{counts:?}");
+        });
+    }
 }

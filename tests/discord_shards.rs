@@ -1,0 +1,221 @@
+//! Shards (issue 13): `serve` runs Discord's recommended shard count by default, or a
+//! range of a fixed total (`[discord] shards`), with serenity's own sharding. The stand-in
+//! routes each guild's events to the shard that owns it (`(guild_id >> 22) % total`) and
+//! closes an IDENTIFY that needs more shards with 4011.
+
+mod common;
+
+use common::discord::*;
+use discord_standin::{payload, Options, StandIn, GUILD_ID};
+use medfaq::config::{Config, Shards, Token};
+use serde_json::{json, Value};
+
+/// Four guild ids, two owned by each of 2 shards.
+fn guilds() -> Vec<u64> {
+    let mut by_shard = [Vec::new(), Vec::new()];
+    let mut g = GUILD_ID;
+    while by_shard.iter().any(|v| v.len() < 2) {
+        let shard = ((g >> 22) % 2) as usize;
+        if by_shard[shard].len() < 2 {
+            by_shard[shard].push(g);
+        }
+        g += 1 << 22;
+    }
+    by_shard.concat()
+}
+
+/// A stand-in recommending 2 shards, the bot in `guilds`.
+async fn two_shard_standin(guilds: &[u64]) -> StandIn {
+    StandIn::start_with(Options {
+        recommended_shards: 2,
+        guilds: guilds.to_vec(),
+        ..Default::default()
+    })
+    .await
+}
+
+type Bot = (
+    tokio::sync::oneshot::Sender<()>,
+    tokio::task::JoinHandle<Result<(), medfaq::discord::DiscordError>>,
+);
+
+/// Starts the real bot against `standin` on the bundled FAQ, with `shards`.
+fn start_bot(standin: &StandIn, shards: Shards) -> Bot {
+    init_logs();
+    let mut config: Config = test_config(standin, &bundled_faq());
+    no_cooldowns(&mut config);
+    config.discord.shards = shards;
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let bot = tokio::spawn(medfaq::discord::run(
+        config,
+        Token::new(TOKEN),
+        async move {
+            let _ = rx.await;
+        },
+    ));
+    (tx, bot)
+}
+
+async fn stop_bot((tx, bot): Bot) {
+    let _ = tx.send(());
+    let result = tokio::time::timeout(WAIT, bot)
+        .await
+        .expect("the bot stops")
+        .expect("no panic");
+    assert!(result.is_ok(), "{result:?}");
+}
+
+fn question(standin: &StandIn, guild: u64, channel: u64, text: &str) -> Value {
+    let id = standin.next_id();
+    let mut msg = payload::message(
+        id,
+        channel,
+        &payload::user(7_000 + id % 100, "m", false),
+        text,
+        &[],
+    );
+    msg["guild_id"] = json!(guild.to_string());
+    standin.send_message(msg.clone());
+    msg
+}
+
+/// A question the bot answers in a question channel.
+fn answerable() -> String {
+    let k = medfaq::knowledge::Knowledge::load(&bundled_faq(), Default::default()).unwrap();
+    k.faq
+        .entries
+        .iter()
+        .map(|e| e.question.clone())
+        .find(|q| {
+            medfaq::discord::trigger::reads_as_question(q)
+                && matches!(
+                    k.ask(q).outcome.decision,
+                    medfaq::matcher::Decision::Answer(_)
+                )
+        })
+        .unwrap()
+}
+
+async fn wait_shards(standin: &StandIn, want: &[[u64; 2]]) {
+    standin
+        .wait_until(WAIT, "every shard identified", |_, g| {
+            want.iter()
+                .all(|s| g.shards_identified.contains(s))
+                .then_some(())
+        })
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_processes_on_two_halves_answer_each_guild_exactly_once() {
+    let guilds = guilds();
+    let standin = two_shard_standin(&guilds).await;
+    // Two bots as two processes would run them: shard 0 of 2 and shard 1 of 2.
+    let a = start_bot(
+        &standin,
+        Shards::Range {
+            total: 2,
+            first: 0,
+            last: 0,
+        },
+    );
+    let b = start_bot(
+        &standin,
+        Shards::Range {
+            total: 2,
+            first: 1,
+            last: 1,
+        },
+    );
+    wait_shards(&standin, &[[0, 2], [1, 2]]).await;
+    standin
+        .wait_until(WAIT, "both bots registered commands", |calls, _| {
+            (calls
+                .iter()
+                .filter(|r| r.method == "PUT" && r.path.ends_with("/commands"))
+                .count()
+                >= 2)
+                .then_some(())
+        })
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    // Each READY listed only the guilds its shard owns.
+    let text = answerable();
+    let asked: Vec<Value> = guilds
+        .iter()
+        .map(|&g| question(&standin, g, QUESTION_CHANNEL, &text))
+        .collect();
+    for m in &asked {
+        let id = m["id"].as_str().unwrap().to_string();
+        standin
+            .wait_for_request(move |r| replies_to(r, &id), WAIT)
+            .await
+            .unwrap_or_else(|e| panic!("guild {} got no answer: {e}", m["guild_id"]));
+    }
+    // Both bots drained: any duplicate would be recorded by now.
+    stop_bot(a).await;
+    stop_bot(b).await;
+    let recorded = standin.recorded();
+    for m in &asked {
+        let id = m["id"].as_str().unwrap();
+        let n = recorded.iter().filter(|r| replies_to(r, id)).count();
+        assert_eq!(n, 1, "guild {} answered {n} times", m["guild_id"]);
+    }
+    assert_safe_payloads(&recorded);
+    assert_no_violations(&standin);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn by_default_the_bot_runs_discords_recommended_shard_count() {
+    let guilds = guilds();
+    let standin = two_shard_standin(&guilds).await;
+    let bot = start_bot(&standin, Shards::Recommended);
+    wait_shards(&standin, &[[0, 2], [1, 2]]).await;
+    assert!(
+        standin
+            .recorded()
+            .iter()
+            .any(|r| r.is("GET", "/gateway/bot")),
+        "the recommended count comes from GET /gateway/bot"
+    );
+    wait_connected(&standin).await;
+    // A guild of the second shard is answered by the same process.
+    let m = question(&standin, guilds[3], QUESTION_CHANNEL_2, &answerable());
+    let id = m["id"].as_str().unwrap().to_string();
+    standin
+        .wait_for_request(move |r| replies_to(r, &id), WAIT)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    stop_bot(bot).await;
+}
+
+/// Discord closes an IDENTIFY whose session would hold too many guilds with 4011; the
+/// stand-in does too (`Options::min_shards`), and sends no READY. (serenity 0.12 treats
+/// 4010/4011 as a reason to reconnect, not to stop: only 4004, 4013 and 4014 end the
+/// client.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_identify_with_too_few_shards_is_closed_with_4011() {
+    let standin = StandIn::start_with(Options {
+        min_shards: 2,
+        ..Default::default()
+    })
+    .await;
+    let bot = start_bot(
+        &standin,
+        Shards::Range {
+            total: 1,
+            first: 0,
+            last: 0,
+        },
+    );
+    let g = standin
+        .wait_until(WAIT, "a 4011 close", |_, g| {
+            g.closes_sent.contains(&4011).then(|| g.clone())
+        })
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(g.shards_identified.is_empty(), "no READY for it: {g:?}");
+    assert!(!g.connected);
+    stop_bot(bot).await;
+}
