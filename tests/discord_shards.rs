@@ -217,5 +217,7 @@ async fn an_identify_with_too_few_shards_is_closed_with_4011() {
         .unwrap_or_else(|e| panic!("{e}"));
     assert!(g.shards_identified.is_empty(), "no READY for it: {g:?}");
     assert!(!g.connected);
-    stop_bot(bot).await;
+    // serenity keeps retrying the shard; its shutdown does not reach a shard that never
+    // got READY, so the task is ended here.
+    bot.1.abort();
 }
