@@ -499,7 +499,15 @@ impl StandIn {
     pub async fn wait_connected(&self, timeout: Duration) -> Result<(), Timeout> {
         self.wait_ready(timeout).await?;
         self.wait_for_request(
-            |r| r.method == "PUT" && r.path.ends_with("/commands"),
+            // Not the empty set that removes a stale registration.
+            |r| {
+                r.method == "PUT"
+                    && r.path.ends_with("/commands")
+                    && r.body
+                        .as_ref()
+                        .and_then(Value::as_array)
+                        .is_some_and(|a| !a.is_empty())
+            },
             timeout,
         )
         .await
@@ -612,7 +620,10 @@ impl StandIn {
     /// `GET /channels/{id}` answers it; guild channels and threads added before the bot
     /// connects are in its GUILD_CREATE.
     pub fn add_channel(&self, channel: Value) {
-        let id = channel["id"].as_str().and_then(|s| s.parse().ok()).unwrap_or(0);
+        let id = channel["id"]
+            .as_str()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
         self.shared.with(|i| i.world.channels.insert(id, channel));
     }
 
@@ -765,8 +776,7 @@ fn on_frame(shared: &Shared, conn: usize, frame: &Value) -> Vec<String> {
             // guild, to sessions with the GUILDS intent.
             if intents & rules::INTENT_GUILDS != 0 {
                 let guild = i.world.guild_create(GUILD_ID);
-                let frame =
-                    json!({ "op": 0, "t": "GUILD_CREATE", "s": 2, "d": guild }).to_string();
+                let frame = json!({ "op": 0, "t": "GUILD_CREATE", "s": 2, "d": guild }).to_string();
                 frames.push((2, frame));
             }
             let out = frames.iter().map(|(_, f)| f.clone()).collect();
@@ -978,7 +988,6 @@ fn route(shared: &Shared, method: &Method, path: &str, body: Option<&Value>) -> 
         _ => (404, error_body(StatusCode::NOT_FOUND, "404: Not Found")),
     }
 }
-
 
 /// Convenience: a plausible member with the given roles and permission bits.
 pub fn member(user_id: u64, name: &str, roles: &[u64], permissions: u64) -> Value {
