@@ -184,7 +184,7 @@ fn outgoing_builders_are_only_made_in_respond_rs() {
         if is_respond {
             assert_eq!(
                 text.matches(".allowed_mentions(no_mentions())").count(),
-                4,
+                5,
                 "every builder in respond.rs sets allowed mentions to none"
             );
         }

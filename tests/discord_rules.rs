@@ -34,7 +34,14 @@ fn urgent_text(h: &Harness) -> (&'static str, String) {
         .into_iter()
         .find(|t| k.ask(t).alert.is_some())
         .unwrap_or_else(|| panic!("precondition: one of {candidates:?} gets an urgent notice"));
-    let notice = k.ask(text).reply.notice().unwrap().chars().take(40).collect();
+    let notice = k
+        .ask(text)
+        .reply
+        .notice()
+        .unwrap()
+        .chars()
+        .take(40)
+        .collect();
     (text, notice)
 }
 
@@ -47,8 +54,10 @@ fn description(r: &Recorded) -> String {
 /// (a reply to a deleted message goes out without a reference).
 async fn posted_in(h: &Harness, mark: usize, channel: u64) -> Recorded {
     let path = format!("/channels/{channel}/messages");
-    h.request_since(mark, move |r| r.is_channel_message() && r.path.ends_with(&path))
-        .await
+    h.request_since(mark, move |r| {
+        r.is_channel_message() && r.path.ends_with(&path)
+    })
+    .await
 }
 
 /// Intents of the last IDENTIFY.
@@ -76,7 +85,11 @@ async fn without_message_content_enabled_the_bot_starts_and_answers_what_discord
     // A plain question in a question channel reaches the bot without its text.
     let unread = h.say(QUESTION_CHANNEL, 1001, KNOWN);
     // A mention carries its text.
-    let mention = h.say(QUESTION_CHANNEL_2, 1002, &format!("<@{BOT_USER_ID}> {KNOWN}"));
+    let mention = h.say(
+        QUESTION_CHANNEL_2,
+        1002,
+        &format!("<@{BOT_USER_ID}> {KNOWN}"),
+    );
     let r = h.reply_to(&mention).await;
     assert_eq!(embed(&r)["title"], json!(KNOWN), "{r:?}");
     // DMs carry their text.
@@ -91,7 +104,14 @@ async fn without_message_content_enabled_the_bot_starts_and_answers_what_discord
         &[],
     );
     let (id, _) = h.interact(|id, tok| {
-        payload::message_command(id, OTHER_CHANNEL, &member(1005), tok, "Find FAQ answer", &target)
+        payload::message_command(
+            id,
+            OTHER_CHANNEL,
+            &member(1005),
+            tok,
+            "Find FAQ answer",
+            &target,
+        )
     });
     assert_eq!(embed(&h.callback(id).await)["title"], json!(KNOWN));
     // Slash commands work.
@@ -149,8 +169,13 @@ async fn a_reply_to_the_bot_is_not_a_mention_but_an_explicit_user_or_role_mentio
     let answer = h.standin.message_of(&answer, OTHER_CHANNEL);
     let author = payload::user(1021, "member", false);
     // "thanks!" as a reply with the default reply ping: the bot is in `mentions`.
-    let thanks =
-        payload::reply_message(h.standin.next_id(), &author, "thanks so much!", &answer, true);
+    let thanks = payload::reply_message(
+        h.standin.next_id(),
+        &author,
+        "thanks so much!",
+        &answer,
+        true,
+    );
     assert_eq!(thanks["mentions"][0]["id"], json!(BOT_USER_ID.to_string()));
     h.standin.send_message(thanks.clone());
     // A reply that mentions the bot in its text is a mention.
@@ -166,7 +191,11 @@ async fn a_reply_to_the_bot_is_not_a_mention_but_an_explicit_user_or_role_mentio
     // So is a mention of the bot's managed role.
     let by_role = h.say(OTHER_CHANNEL, 1022, &format!("<@&{BOT_ROLE_ID}> {KNOWN}"));
     let r = h.reply_to(&by_role).await;
-    assert_eq!(embed(&r)["title"], json!(KNOWN), "role mention left in the text?");
+    assert_eq!(
+        embed(&r)["title"],
+        json!(KNOWN),
+        "role mention left in the text?"
+    );
     h.assert_unanswered(&[&thanks], "a reply ping not being a mention");
     h.stop().await;
 }
@@ -192,7 +221,10 @@ fn assert_only_in_dm(h: &Harness) {
         .filter(|r| r.is_channel_message() && !r.path.contains(&DM_CHANNEL.to_string()))
         .map(|r| format!("{} {}", r.path, r.text()))
         .collect();
-    assert!(elsewhere.is_empty(), "DM content posted elsewhere: {elsewhere:?}");
+    assert!(
+        elsewhere.is_empty(),
+        "DM content posted elsewhere: {elsewhere:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -202,7 +234,10 @@ async fn a_dm_is_answered_in_the_dm_with_the_urgent_notice_and_nowhere_else() {
     let msg = dm(&h, 1031, urgent);
     let r = h.reply_to(&msg).await;
     let d = description(&r);
-    assert!(d.find(&notice).is_some_and(|i| i < 10), "notice not on top: {d}");
+    assert!(
+        d.find(&notice).is_some_and(|i| i < 10),
+        "notice not on top: {d}"
+    );
     // Questions are answered too, one after the other (no chat cooldowns in a DM).
     let q = dm(&h, 1031, KNOWN);
     assert_eq!(embed(&h.reply_to(&q).await)["title"], json!(KNOWN));
@@ -231,9 +266,19 @@ async fn with_answer_dms_off_only_an_urgent_dm_is_answered() {
 async fn a_question_in_a_thread_or_forum_post_under_a_question_channel_is_answered_there() {
     let standin = StandIn::start().await;
     // A forum channel (a question channel) and a thread known from GUILD_CREATE.
-    standin.add_channel(payload::guild_channel(FORUM, rules::GUILD_FORUM, "ask-here"));
+    standin.add_channel(payload::guild_channel(
+        FORUM,
+        rules::GUILD_FORUM,
+        "ask-here",
+    ));
     let early = standin.next_id();
-    standin.add_channel(payload::thread(early, QUESTION_CHANNEL, rules::PUBLIC_THREAD, "t", 1));
+    standin.add_channel(payload::thread(
+        early,
+        QUESTION_CHANNEL,
+        rules::PUBLIC_THREAD,
+        "t",
+        1,
+    ));
     let h = Harness::start_on(standin, |c| {
         no_cooldowns(c);
         c.discord.question_channels.push(FORUM);
@@ -242,27 +287,49 @@ async fn a_question_in_a_thread_or_forum_post_under_a_question_channel_is_answer
     // A forum post created now (THREAD_CREATE), a thread the bot never heard of (found
     // with GET /channels/{id}), and a thread under a channel that is not a question one.
     let post = h.standin.next_id();
-    h.standin
-        .create_thread(payload::thread(post, FORUM, rules::PUBLIC_THREAD, "magnesium?", 1051));
+    h.standin.create_thread(payload::thread(
+        post,
+        FORUM,
+        rules::PUBLIC_THREAD,
+        "magnesium?",
+        1051,
+    ));
     let unseen = h.standin.next_id();
-    h.standin
-        .add_channel(payload::thread(unseen, QUESTION_CHANNEL_2, rules::PRIVATE_THREAD, "x", 1));
+    h.standin.add_channel(payload::thread(
+        unseen,
+        QUESTION_CHANNEL_2,
+        rules::PRIVATE_THREAD,
+        "x",
+        1,
+    ));
     let elsewhere = h.standin.next_id();
-    h.standin
-        .create_thread(payload::thread(elsewhere, OTHER_CHANNEL, rules::PUBLIC_THREAD, "y", 1));
+    h.standin.create_thread(payload::thread(
+        elsewhere,
+        OTHER_CHANNEL,
+        rules::PUBLIC_THREAD,
+        "y",
+        1,
+    ));
 
     let silent = h.say(elsewhere, 1052, KNOWN);
     for (thread, user) in [(early, 1053), (post, 1051), (unseen, 1054)] {
         let msg = h.say(thread, user, KNOWN);
         let r = h.reply_to(&msg).await;
-        assert!(r.path.ends_with(&format!("/channels/{thread}/messages")), "{}", r.path);
+        assert!(
+            r.path.ends_with(&format!("/channels/{thread}/messages")),
+            "{}",
+            r.path
+        );
         assert_eq!(embed(&r)["title"], json!(KNOWN));
     }
     // A statement in a forum post is not a question.
     let statement = h.say(post, 1055, "thanks everyone, feeling better today");
     let sentinel = h.say(post, 1056, OTHER);
     h.reply_to(&sentinel).await;
-    h.assert_unanswered(&[&silent, &statement], "not a question channel, or not a question");
+    h.assert_unanswered(
+        &[&silent, &statement],
+        "not a question channel, or not a question",
+    );
     h.stop().await;
 }
 
@@ -283,7 +350,10 @@ async fn a_question_deleted_before_the_reply_still_gets_its_answer_and_notice() 
         let r = posted_in(&h, mark, QUESTION_CHANNEL).await;
         assert_eq!(r.status, 200, "the reply was refused: {r:?}");
         assert_eq!(
-            r.body.as_ref().unwrap().pointer("/message_reference/fail_if_not_exists"),
+            r.body
+                .as_ref()
+                .unwrap()
+                .pointer("/message_reference/fail_if_not_exists"),
             Some(&json!(false)),
             "{r:?}"
         );
@@ -309,10 +379,18 @@ async fn commands_declare_contexts_and_the_moderator_command_is_hidden_from_memb
             .unwrap_or_else(|| panic!("no {name}: {cmds:#}"))
     };
     for c in cmds.as_array().unwrap() {
-        assert_eq!(c["integration_types"], json!([0]), "server install only: {c:#}");
+        assert_eq!(
+            c["integration_types"],
+            json!([0]),
+            "server install only: {c:#}"
+        );
         assert!(c["contexts"].is_array(), "no explicit contexts: {c:#}");
     }
-    assert_eq!(find("faq")["contexts"], json!([0, 1]), "servers and DMs with the bot");
+    assert_eq!(
+        find("faq")["contexts"],
+        json!([0, 1]),
+        "servers and DMs with the bot"
+    );
     assert_eq!(find("Find FAQ answer")["contexts"], json!([0]));
     let faqmod = find("faqmod");
     assert_eq!(faqmod["contexts"], json!([0]), "servers only");
@@ -355,7 +433,10 @@ async fn switching_between_global_and_guild_registration_removes_the_stale_set()
     .await;
     let in_guild = format!("/applications/{APPLICATION_ID}/guilds/{GUILD_ID}/commands");
     h.standin
-        .wait_for_request(|r| r.is("PUT", &in_guild) && r.body == Some(json!([])), WAIT)
+        .wait_for_request(
+            |r| r.is("PUT", &in_guild) && r.body == Some(json!([])),
+            WAIT,
+        )
         .await
         .unwrap();
     assert_eq!(h.standin.commands(Some(GUILD_ID)), json!([]));
@@ -388,7 +469,12 @@ async fn a_server_not_served_is_told_once_and_gets_nothing_else() {
     let first = mention(KNOWN);
     let r = h.reply_to(&first).await;
     assert!(r.text().contains("not set up"), "{}", r.text());
-    assert!(r.body.as_ref().unwrap().get("embeds").is_none_or(|e| e == &json!([])));
+    assert!(r
+        .body
+        .as_ref()
+        .unwrap()
+        .get("embeds")
+        .is_none_or(|e| e == &json!([])));
     let second = mention(OTHER);
     let question = in_other_guild(payload::message(
         h.standin.next_id(),
@@ -456,7 +542,10 @@ async fn stalled_replies_time_out_free_their_slots_and_cooldowns() {
             break;
         }
     }
-    assert!(again.is_some(), "the member whose reply stalled was never answered again");
+    assert!(
+        again.is_some(),
+        "the member whose reply stalled was never answered again"
+    );
     let fresh = h.say(QUESTION_CHANNEL_2, 1099, OTHER);
     h.reply_to(&fresh).await;
     for m in &first {
@@ -481,7 +570,11 @@ async fn an_unknown_button_gets_an_ephemeral_answer() {
         let id = h.press(OTHER_CHANNEL, &member(1081), custom_id, &carrier);
         let r = h.callback(id).await;
         assert!(is_ephemeral(&r), "{custom_id}: {r:?}");
-        assert!(r.text().contains("no longer works"), "{custom_id}: {}", r.text());
+        assert!(
+            r.text().contains("no longer works"),
+            "{custom_id}: {}",
+            r.text()
+        );
     }
     h.stop().await;
 }
@@ -494,7 +587,10 @@ async fn reload_reports_by_editing_its_deferred_response() {
     assert_eq!(h.callback(id).await.body.as_ref().unwrap()["type"], 5);
     let edit = h.followup_containing(&token, "FAQ reloaded").await;
     assert!(
-        edit.is("PATCH", &format!("/webhooks/{APPLICATION_ID}/{token}/messages/@original")),
+        edit.is(
+            "PATCH",
+            &format!("/webhooks/{APPLICATION_ID}/{token}/messages/@original")
+        ),
         "the report should replace the deferred response: {} {}",
         edit.method,
         edit.path
@@ -528,7 +624,12 @@ async fn an_expired_interaction_is_not_answered_again_with_an_apology() {
         &json!({ "content": "Did you mean…?" }),
     );
     h.standin.fail_next(1, expired());
-    let press = h.press(OTHER_CHANNEL, &member(1102), "medfaq:show:after-back-surgery", &carrier);
+    let press = h.press(
+        OTHER_CHANNEL,
+        &member(1102),
+        "medfaq:show:after-back-surgery",
+        &carrier,
+    );
     h.callback(press).await;
     // Later interactions are answered (and everything before them was handled).
     let (later, _) = h.slash_ask(&member(1103), KNOWN);
@@ -549,7 +650,12 @@ async fn an_expired_interaction_is_not_answered_again_with_an_apology() {
             "interaction {id} answered again after 10062: {calls:?}"
         );
     }
-    let followups = h.standin.recorded().iter().filter(|r| r.is_followup()).count();
+    let followups = h
+        .standin
+        .recorded()
+        .iter()
+        .filter(|r| r.is_followup())
+        .count();
     assert_eq!(followups, 0, "a follow-up on an expired interaction");
     h.stop().await;
 }

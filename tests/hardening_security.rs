@@ -289,6 +289,8 @@ async fn dm_text_is_answered_but_never_logged_at_info_or_above() {
     h.standin.send_message(msg.clone());
     let r = h.reply_to(&msg).await;
     assert!(r.path.contains(&dm_channel.to_string()));
+    // Stopping drains the handlers: everything about this DM is logged by then.
+    h.stop().await;
     let text = logs.text();
     assert!(
         text.contains("answered a chat message"),
@@ -296,9 +298,12 @@ async fn dm_text_is_answered_but_never_logged_at_info_or_above() {
     );
     let leaks: Vec<&str> = text
         .lines()
-        .filter(|l| [" INFO ", " WARN ", "ERROR "].iter().any(|lvl| l.contains(lvl)))
+        .filter(|l| {
+            [" INFO ", " WARN ", "ERROR "]
+                .iter()
+                .any(|lvl| l.contains(lvl))
+        })
         .filter(|l| l.contains(canary))
         .collect();
     assert!(leaks.is_empty(), "DM text logged:\n{}", leaks.join("\n"));
-    h.stop().await;
 }

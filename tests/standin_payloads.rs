@@ -184,7 +184,11 @@ fn guild_create_with_the_bots_role_channels_and_threads_parses() {
     match dispatch("GUILD_CREATE", d) {
         Event::GuildCreate(e) => {
             let g = e.guild;
-            let role = g.roles.values().find(|r| r.id.get() == BOT_ROLE_ID).unwrap();
+            let role = g
+                .roles
+                .values()
+                .find(|r| r.id.get() == BOT_ROLE_ID)
+                .unwrap();
             assert!(role.managed);
             assert_eq!(
                 role.tags.bot_id.map(|b| b.get()),
@@ -205,14 +209,20 @@ fn dm_thread_and_reply_payloads_parse() {
     assert!(dm.guild_id.is_none());
     let channel: serenity::model::channel::Channel =
         parse("dm channel", payload::dm_channel(40, &author));
-    assert!(matches!(channel, serenity::model::channel::Channel::Private(_)));
+    assert!(matches!(
+        channel,
+        serenity::model::channel::Channel::Private(_)
+    ));
     let thread: serenity::model::channel::GuildChannel = parse(
         "thread",
         payload::thread(41, 30, rules::PRIVATE_THREAD, "t", 5),
     );
     assert_eq!(thread.parent_id.map(|p| p.get()), Some(30));
     assert!(matches!(
-        dispatch("THREAD_CREATE", payload::thread(42, 30, rules::PUBLIC_THREAD, "t", 5)),
+        dispatch(
+            "THREAD_CREATE",
+            payload::thread(42, 30, rules::PUBLIC_THREAD, "t", 5)
+        ),
         Event::ThreadCreate(_)
     ));
     let answer = payload::message(11, 20, &payload::bot_user(), "answer", &[]);
@@ -220,7 +230,11 @@ fn dm_thread_and_reply_payloads_parse() {
         "reply",
         payload::reply_message(12, &author, "thanks!", &answer, true),
     );
-    assert_eq!(reply.mentions.len(), 1, "reply ping lists the replied-to author");
+    assert_eq!(
+        reply.mentions.len(),
+        1,
+        "reply ping lists the replied-to author"
+    );
     assert_eq!(
         reply.referenced_message.map(|m| m.id.get()),
         Some(11),

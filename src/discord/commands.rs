@@ -19,7 +19,7 @@ pub(crate) fn all() -> Vec<poise::Command<Arc<Bot>, Error>> {
     vec![faq(), find_faq_answer(), super::moderator::faqmod()]
 }
 
-/// Registers the commands in the configured guild, or globally, then removes the set
+/// Registers the commands in the configured guild, or globally, after removing the set
 /// registered in the other scope by an earlier configuration (a guild set left behind
 /// would show every command twice there; a global set would offer them in every
 /// server). A failure is logged; the bot keeps running (message triggers still work).
@@ -30,6 +30,17 @@ pub(crate) async fn register(
 ) {
     let commands = poise::builtins::create_application_commands(&framework.options().commands);
     let d = &bot.config.discord;
+    // The stale set first: registering is the last call of the setup, so the bot answers
+    // from the moment its commands are in place.
+    let stale: Vec<Option<u64>> = match d.guild_id {
+        Some(_) => vec![None],
+        None => d.servers.iter().map(|&g| Some(g)).collect(),
+    };
+    for scope in stale {
+        if let Err(e) = remove_stale(ctx, scope).await {
+            tracing::warn!(guild = ?scope, error = %e, "could not remove stale commands");
+        }
+    }
     let result = match d.guild_id {
         Some(guild) => serenity::GuildId::new(guild)
             .set_commands(ctx, commands)
@@ -41,26 +52,18 @@ pub(crate) async fn register(
     };
     match result {
         Ok(()) => tracing::info!(guild = ?d.guild_id, "commands registered"),
-        Err(e) => {
-            tracing::error!(error = %e, "command registration failed");
-            return;
-        }
-    }
-    let stale: Vec<Option<u64>> = match d.guild_id {
-        Some(_) => vec![None],
-        None => d.servers.iter().map(|&g| Some(g)).collect(),
-    };
-    for scope in stale {
-        if let Err(e) = remove_stale(ctx, scope).await {
-            tracing::warn!(guild = ?scope, error = %e, "could not remove stale commands");
-        }
+        Err(e) => tracing::error!(error = %e, "command registration failed"),
     }
 }
 
 /// Removes the commands registered globally (`None`) or in a guild, if any.
 async fn remove_stale(ctx: &serenity::Context, guild: Option<u64>) -> Result<(), serenity::Error> {
     let existing = match guild {
-        Some(g) => ctx.http.get_guild_commands(serenity::GuildId::new(g)).await?,
+        Some(g) => {
+            ctx.http
+                .get_guild_commands(serenity::GuildId::new(g))
+                .await?
+        }
         None => ctx.http.get_global_commands().await?,
     };
     if existing.is_empty() {
@@ -264,7 +267,9 @@ pub(crate) fn list_page(
     };
     // No page buttons for a topic too long for a custom id (never cut: the page would
     // show another topic).
-    if let (true, Some(prev_id), Some(next_id)) = (pages.len() > 1, prev.custom_id(), next.custom_id()) {
+    if let (true, Some(prev_id), Some(next_id)) =
+        (pages.len() > 1, prev.custom_id(), next.custom_id())
+    {
         rows.push(serenity::CreateActionRow::Buttons(vec![
             serenity::CreateButton::new(prev_id)
                 .label("◀ Previous")
@@ -360,9 +365,7 @@ async fn apologize(ctx: Context<'_>, code: Option<isize>) {
                     .has_sent_initial_response
                     .load(std::sync::atomic::Ordering::SeqCst) =>
         {
-            let apology = respond::followup()
-                .content(render::APOLOGY)
-                .ephemeral(true);
+            let apology = respond::followup().content(render::APOLOGY).ephemeral(true);
             app.interaction
                 .create_followup(&app.serenity_context().http, apology)
                 .await

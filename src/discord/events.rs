@@ -39,7 +39,9 @@ pub(crate) async fn on_event(
         serenity::FullEvent::Ready { data_about_bot } => {
             tracing::info!(user = %data_about_bot.user.name, guilds = data_about_bot.guilds.len(), "connected (READY)");
         }
-        serenity::FullEvent::GuildCreate { guild, .. } if !bot.config.discord.serves(guild.id.get()) => {
+        serenity::FullEvent::GuildCreate { guild, .. }
+            if !bot.config.discord.serves(guild.id.get()) =>
+        {
             tracing::warn!(guild = %guild.id, "in a server not listed in [discord] servers: not answering there");
         }
         serenity::FullEvent::Resume { .. } => tracing::info!("gateway session resumed"),

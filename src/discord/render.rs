@@ -541,7 +541,10 @@ mod tests {
                 topic: None,
             },
         ] {
-            assert_eq!(ButtonAction::parse(&a.custom_id().unwrap()), Some(a.clone()));
+            assert_eq!(
+                ButtonAction::parse(&a.custom_id().unwrap()),
+                Some(a.clone())
+            );
         }
         assert_eq!(ButtonAction::parse("medfaq:share:x:id"), None);
     }

@@ -105,9 +105,7 @@ pub(crate) async fn classify(ctx: &serenity::Context, bot: &Bot, msg: &serenity:
         return Scope::Server { mentioned: false };
     }
     match parent_of(ctx, bot, guild, msg.channel_id).await {
-        Some(parent) if d.question_channels.contains(&parent) => {
-            Scope::Server { mentioned: false }
-        }
+        Some(parent) if d.question_channels.contains(&parent) => Scope::Server { mentioned: false },
         _ => Scope::Ignore,
     }
 }

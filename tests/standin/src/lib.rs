@@ -541,7 +541,15 @@ impl StandIn {
     pub async fn wait_connected(&self, timeout: Duration) -> Result<(), Timeout> {
         self.wait_ready(timeout).await?;
         self.wait_for_request(
-            |r| r.method == "PUT" && r.path.ends_with("/commands"),
+            // Not the empty set that removes a stale registration.
+            |r| {
+                r.method == "PUT"
+                    && r.path.ends_with("/commands")
+                    && r.body
+                        .as_ref()
+                        .and_then(Value::as_array)
+                        .is_some_and(|a| !a.is_empty())
+            },
             timeout,
         )
         .await
@@ -668,7 +676,10 @@ impl StandIn {
     /// `GET /channels/{id}` answers it; guild channels and threads added before the bot
     /// connects are in its GUILD_CREATE.
     pub fn add_channel(&self, channel: Value) {
-        let id = channel["id"].as_str().and_then(|s| s.parse().ok()).unwrap_or(0);
+        let id = channel["id"]
+            .as_str()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
         self.shared.with(|i| i.world.channels.insert(id, channel));
     }
 
@@ -1200,7 +1211,6 @@ fn route(shared: &Shared, method: &Method, path: &str, body: Option<&Value>) -> 
         _ => (404, error_body(StatusCode::NOT_FOUND, "404: Not Found")),
     }
 }
-
 
 /// Convenience: a plausible member with the given roles and permission bits.
 pub fn member(user_id: u64, name: &str, roles: &[u64], permissions: u64) -> Value {

@@ -388,14 +388,12 @@ pub fn dm_message(id: u64, channel_id: u64, author: &Value, content: &str) -> Va
 /// A member's reply (type 19) to `replied` (a message object) in the same channel. With
 /// `ping` (the client's default), Discord adds the replied-to author to `mentions`
 /// although the text does not mention them.
-pub fn reply_message(
-    id: u64,
-    author: &Value,
-    content: &str,
-    replied: &Value,
-    ping: bool,
-) -> Value {
-    let channel = replied["channel_id"].as_str().unwrap_or("1").parse().unwrap_or(1);
+pub fn reply_message(id: u64, author: &Value, content: &str, replied: &Value, ping: bool) -> Value {
+    let channel = replied["channel_id"]
+        .as_str()
+        .unwrap_or("1")
+        .parse()
+        .unwrap_or(1);
     let mentions = if ping {
         vec![replied["author"].clone()]
     } else {
