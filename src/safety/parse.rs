@@ -570,6 +570,11 @@ fn parse_pattern(
             }
             if alt == "^" {
                 alts.push(Atom::Start);
+            } else if let Some(n) = alt.strip_prefix("#-") {
+                let n = n.parse::<u32>().map_err(|_| {
+                    format!("`{alt}`: write a number as `#10+` (10 or more) or `#-45` (45 or less)")
+                })?;
+                alts.push(Atom::NumberAtMost(n));
             } else if let Some(n) = alt.strip_prefix('#') {
                 let n = n
                     .strip_suffix('+')
