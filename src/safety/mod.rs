@@ -86,7 +86,6 @@ struct Rule {
     any_order: bool,
     across_sentences: bool,
     strong: bool,
-    origin: String,
     patterns: Vec<Pattern>,
 }
 

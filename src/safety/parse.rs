@@ -339,7 +339,6 @@ impl Builder {
                     any_order: raw.any_order,
                     across_sentences: raw.across_sentences,
                     strong: raw.strong,
-                    origin: format!("{origin}:{line}"),
                     patterns,
                 });
             }

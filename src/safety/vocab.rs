@@ -92,6 +92,7 @@ impl Vocab {
         (self.names.len() - 1) as u16
     }
 
+    #[cfg(test)]
     pub fn name(&self, id: u16) -> &str {
         &self.names[id as usize]
     }
@@ -132,7 +133,7 @@ impl Vocab {
         let mut targets: FxHashMap<u8, Vec<(Box<str>, bool)>> = FxHashMap::default();
         let user_word =
             |w: &str| !w.is_empty() && w.is_ascii() && !w.bytes().any(|b| b.is_ascii_digit());
-        for w in self.exact.keys() {
+        for w in self.exact.keys().chain(self.phrases.keys()) {
             // literal words of patterns (`=name` concepts) are vocabulary too
             if w.len() >= 5 && user_word(w) {
                 targets
@@ -230,7 +231,9 @@ impl Vocab {
             let w = t.words.get(i);
             if !self.known(w) {
                 // "throat's" is written "throats": read it as "throat" when that is known
-                let singular = w.strip_suffix('s').filter(|s| s.len() >= 3 && self.known(s));
+                let singular = w
+                    .strip_suffix('s')
+                    .filter(|s| s.len() >= 3 && self.known(s));
                 if let Some(c) = singular.or_else(|| self.correct(w)) {
                     fixed.push((i, c));
                 }
