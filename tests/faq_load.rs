@@ -5,6 +5,7 @@
 mod common;
 
 use common::faq::*;
+use common::medfaq;
 
 #[test]
 fn good_folder_loads() {
@@ -527,18 +528,6 @@ fn bundled_faq_holds_every_catalogue_entry() {
             );
         }
     }
-}
-
-fn medfaq(args: &[&str]) -> (Option<i32>, String, String) {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_medfaq"))
-        .args(args)
-        .output()
-        .expect("run medfaq");
-    (
-        out.status.code(),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
 }
 
 #[test]

@@ -5,18 +5,7 @@
 mod common;
 
 use common::faq::{assert_problem, FaqFixture};
-
-fn medfaq(args: &[&str]) -> (Option<i32>, String, String) {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_medfaq"))
-        .args(args)
-        .output()
-        .expect("run medfaq");
-    (
-        out.status.code(),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
-}
+use common::medfaq;
 
 /// Problems of `f` as `medfaq::knowledge::load` reports them, relative to the folder.
 fn problems(f: &FaqFixture) -> Vec<String> {
