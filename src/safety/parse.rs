@@ -133,6 +133,15 @@ struct PendingPattern {
     text: String,
 }
 
+/// A guard read from a file: raw table, origin, line, patterns, `unless` patterns.
+type PendingGuard = (
+    RawGuard,
+    String,
+    usize,
+    Vec<PendingPattern>,
+    Vec<PendingPattern>,
+);
+
 /// Collects the files, then compiles them together (a word list may be used in a file
 /// other than the one that defines it).
 #[derive(Default)]
@@ -145,13 +154,7 @@ pub(super) struct Builder {
     lists: BTreeMap<String, Vec<(String, String, usize)>>,
     never_correct: Vec<String>,
     rules: Vec<(RawRule, String, usize, Vec<PendingPattern>)>,
-    guards: Vec<(
-        RawGuard,
-        String,
-        usize,
-        Vec<PendingPattern>,
-        Vec<PendingPattern>,
-    )>,
+    guards: Vec<PendingGuard>,
     first_origin: Option<String>,
 }
 
