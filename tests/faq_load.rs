@@ -5,6 +5,7 @@
 mod common;
 
 use common::faq::*;
+use common::medfaq;
 
 #[test]
 fn good_folder_loads() {

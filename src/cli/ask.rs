@@ -327,5 +327,16 @@ pub fn eval(
             println!("below floor: {b}");
         }
     }
+    if metrics.emergency_rows + metrics.crisis_rows > 0 {
+        let below = metrics.below_safety_floors();
+        if below.is_empty() {
+            println!(
+                "safety floors met (emergency and crisis recall >= 0.97, false alarms <= 0.02)"
+            );
+        }
+        for b in &below {
+            println!("below safety floor: {b}");
+        }
+    }
     Ok(ExitCode::SUCCESS)
 }

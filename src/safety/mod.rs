@@ -66,6 +66,8 @@ enum Atom {
     Start,
     /// `#10+`: a count of at least this much.
     Number(u32),
+    /// `#-45`: a count of at most this much.
+    NumberAtMost(u32),
 }
 
 #[derive(Debug, Clone)]
@@ -84,7 +86,6 @@ struct Rule {
     any_order: bool,
     across_sentences: bool,
     strong: bool,
-    origin: String,
     patterns: Vec<Pattern>,
 }
 
@@ -362,12 +363,19 @@ impl Rules {
                         .filter(|(_, v)| *v >= min)
                         .map(|&(i, _)| Span { from: i, to: i + 1 }),
                 ),
+                Atom::NumberAtMost(max) => out.extend(
+                    t.numbers
+                        .iter()
+                        .filter(|(_, v)| *v <= max)
+                        .map(|&(i, _)| Span { from: i, to: i + 1 }),
+                ),
             }
         }
         if el.len() > 1 {
             out.sort_unstable_by_key(|s| (s.from, s.to));
             out.dedup();
         }
+        debug_assert!(out.windows(2).all(|w| w[0].from <= w[1].from));
     }
 
     /// Calls `f` with each occurrence of `p` (one per starting place) and where each of
@@ -379,7 +387,7 @@ impl Rules {
         any_order: bool,
         across: bool,
         t: &Tagged,
-        mut f: impl FnMut(Span, &[usize]) -> bool,
+        mut f: impl FnMut(Span, &[Span]) -> bool,
     ) {
         let k = p.elements.len();
         let mut cands: Vec<Vec<Span>> = Vec::with_capacity(k);
@@ -393,33 +401,27 @@ impl Rules {
         }
         let sentence = |i: usize| t.words.words[i.min(t.words.len() - 1)].sentence;
         let mut order: Vec<usize> = (0..k).collect();
-        let mut starts = [0usize; 8];
+        let mut parts = [Span { from: 0, to: 0 }; 8];
         loop {
             for &first in &cands[order[0]] {
-                let mut end = first.to;
-                let mut from = first.from;
-                starts[order[0]] = first.from;
-                let mut ok = true;
-                for &j in &order[1..] {
-                    let next = cands[j].iter().find(|c| {
-                        c.from >= end
-                            && c.from - end <= gap as usize
-                            && (across || sentence(c.from) == sentence(first.from))
-                    });
-                    match next {
-                        Some(c) => {
-                            end = c.to.max(end);
-                            from = from.min(c.from);
-                            starts[j] = c.from;
-                        }
-                        None => {
-                            ok = false;
-                            break;
-                        }
+                parts[order[0]] = first;
+                let search = Search {
+                    cands: &cands,
+                    order: &order,
+                    gap: gap as usize,
+                    across,
+                    sentence: &sentence,
+                };
+                if search.extend(1, first, first.from, &mut parts) {
+                    let from = parts[..k]
+                        .iter()
+                        .map(|p| p.from)
+                        .min()
+                        .unwrap_or(first.from);
+                    let to = parts[..k].iter().map(|p| p.to).max().unwrap_or(first.to);
+                    if f(Span { from, to }, &parts[..k]) {
+                        return;
                     }
-                }
-                if ok && f(Span { from, to: end }, &starts[..k]) {
-                    return;
                 }
             }
             if !any_order || !next_permutation(&mut order) {
@@ -433,7 +435,7 @@ impl Rules {
         &self,
         rule: &Rule,
         s: Span,
-        parts: &[usize],
+        parts: &[Span],
         t: &Tagged,
         cache: &mut GuardCache,
     ) -> Option<(usize, Span)> {
@@ -459,6 +461,12 @@ impl Rules {
                 let c = clause_of(gs.from);
                 !g.same_clause || (c >= s_clause_lo && c <= s_clause_hi)
             };
+            // a guard word inside the match is part of what fired ("can not get air")
+            let overlaps_part = |gs: &Span| {
+                parts
+                    .iter()
+                    .any(|q| gs.from < q.to.max(q.from + 1) && q.from < gs.to.max(gs.from + 1))
+            };
             let hit = found
                 .iter()
                 .copied()
@@ -466,13 +474,17 @@ impl Rules {
                 .find(|gs| match g.place {
                     // right before any part of the match (a negation may sit before its
                     // second part: "my wound is fine, no fever")
-                    Where::Before(within) => parts.iter().any(|&p| {
-                        gs.to <= p
-                            && p - gs.to <= within as usize
-                            && sentence_of(gs.from) == sentence_of(p)
-                            && (!g.same_clause || clause_of(gs.from) == clause_of(p))
-                            && g.through.is_none_or(|c| (gs.to..p).all(|i| t.covers(c, i)))
-                    }),
+                    Where::Before(within) => {
+                        !overlaps_part(gs)
+                            && parts.iter().any(|q| {
+                                let p = q.from;
+                                gs.to <= p
+                                    && p - gs.to <= within as usize
+                                    && sentence_of(gs.from) == sentence_of(p)
+                                    && (!g.same_clause || clause_of(gs.from) == clause_of(p))
+                                    && g.through.is_none_or(|c| (gs.to..p).all(|i| t.covers(c, i)))
+                            })
+                    }
                     Where::After(within) => {
                         gs.from >= s.to
                             && gs.from - s.to <= within as usize
@@ -486,9 +498,7 @@ impl Rules {
                         let c = clause_of(gs.from);
                         c >= s_clause_lo && c <= s_clause_hi
                     }
-                    Where::Overlap => {
-                        gs.from < s.to.max(s.from + 1) && s.from < gs.to.max(gs.from + 1)
-                    }
+                    Where::Overlap => overlaps_part(gs),
                     Where::Message => true,
                 });
             let Some(gs) = hit else { continue };
@@ -522,6 +532,41 @@ impl Rules {
             });
         }
         out
+    }
+}
+
+/// The depth-first search for the remaining parts of one pattern occurrence.
+struct Search<'a, F: Fn(usize) -> u16> {
+    cands: &'a [Vec<Span>],
+    order: &'a [usize],
+    gap: usize,
+    across: bool,
+    sentence: &'a F,
+}
+
+impl<F: Fn(usize) -> u16> Search<'_, F> {
+    /// Places part `order[depth]` after `prev` (the previous part), then the rest; the
+    /// first complete placement wins (earliest candidates first).
+    fn extend(&self, depth: usize, prev: Span, first_from: usize, parts: &mut [Span; 8]) -> bool {
+        let Some(&j) = self.order.get(depth) else {
+            return true;
+        };
+        for c in &self.cands[j] {
+            if c.from < prev.to {
+                continue;
+            }
+            if c.from - prev.to > self.gap {
+                break; // candidates are in word order
+            }
+            if !self.across && (self.sentence)(c.from) != (self.sentence)(first_from) {
+                continue;
+            }
+            parts[j] = *c;
+            if self.extend(depth + 1, *c, first_from, parts) {
+                return true;
+            }
+        }
+        false
     }
 }
 

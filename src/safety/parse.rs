@@ -133,6 +133,15 @@ struct PendingPattern {
     text: String,
 }
 
+/// A guard read from a file: raw table, origin, line, patterns, `unless` patterns.
+type PendingGuard = (
+    RawGuard,
+    String,
+    usize,
+    Vec<PendingPattern>,
+    Vec<PendingPattern>,
+);
+
 /// Collects the files, then compiles them together (a word list may be used in a file
 /// other than the one that defines it).
 #[derive(Default)]
@@ -145,13 +154,7 @@ pub(super) struct Builder {
     lists: BTreeMap<String, Vec<(String, String, usize)>>,
     never_correct: Vec<String>,
     rules: Vec<(RawRule, String, usize, Vec<PendingPattern>)>,
-    guards: Vec<(
-        RawGuard,
-        String,
-        usize,
-        Vec<PendingPattern>,
-        Vec<PendingPattern>,
-    )>,
+    guards: Vec<PendingGuard>,
     first_origin: Option<String>,
 }
 
@@ -339,7 +342,6 @@ impl Builder {
                     any_order: raw.any_order,
                     across_sentences: raw.across_sentences,
                     strong: raw.strong,
-                    origin: format!("{origin}:{line}"),
                     patterns,
                 });
             }
@@ -570,6 +572,11 @@ fn parse_pattern(
             }
             if alt == "^" {
                 alts.push(Atom::Start);
+            } else if let Some(n) = alt.strip_prefix("#-") {
+                let n = n.parse::<u32>().map_err(|_| {
+                    format!("`{alt}`: write a number as `#10+` (10 or more) or `#-45` (45 or less)")
+                })?;
+                alts.push(Atom::NumberAtMost(n));
             } else if let Some(n) = alt.strip_prefix('#') {
                 let n = n
                     .strip_suffix('+')

@@ -100,8 +100,8 @@ fn guards_keep_rules_quiet_but_not_strong_ones() {
     assert_eq!(a.alert, None);
     let quiet = a.findings[0].suppressed.as_ref().expect("suppressed");
     assert_eq!(quiet.guard, "question");
-    assert_eq!(quiet.origin, "s.toml:11");
-    assert_eq!(a.findings[0].origin, "s.toml:6");
+    assert_eq!(quiet.origin, "s.toml:16");
+    assert_eq!(a.findings[0].origin, "s.toml:10");
 }
 
 #[test]
@@ -181,10 +181,10 @@ fn bundled_rules_parse_and_name_their_categories() {
         "unconscious",
         "overdose-poisoning",
         "bleeding",
-        "back-surgery",
+        "back-surgery-red-flags",
         "wound-infection",
         "sudden-headache",
-        "too-much-magnesium",
+        "magnesium-toxicity",
         "suicidal-thoughts",
         "plans-goodbye",
         "self-harm",

@@ -92,6 +92,7 @@ impl Vocab {
         (self.names.len() - 1) as u16
     }
 
+    #[cfg(test)]
     pub fn name(&self, id: u16) -> &str {
         &self.names[id as usize]
     }
@@ -132,7 +133,7 @@ impl Vocab {
         let mut targets: FxHashMap<u8, Vec<(Box<str>, bool)>> = FxHashMap::default();
         let user_word =
             |w: &str| !w.is_empty() && w.is_ascii() && !w.bytes().any(|b| b.is_ascii_digit());
-        for w in self.exact.keys() {
+        for w in self.exact.keys().chain(self.phrases.keys()) {
             // literal words of patterns (`=name` concepts) are vocabulary too
             if w.len() >= 5 && user_word(w) {
                 targets
@@ -191,22 +192,24 @@ impl Vocab {
         let max = max_typo_distance(n);
         let mut best: Option<(usize, &str)> = None;
         for (t, is_prefix) in self.targets.get(&word.as_bytes()[0])? {
-            let d = if *is_prefix {
-                // compare the start of the word with the prefix, give or take a letter
+            let (d, bound) = if *is_prefix {
+                // compare the start of the word with the prefix, give or take a letter,
+                // within one edit
                 let m = t.len();
-                [m.saturating_sub(1), m, m + 1]
+                let d = [m.saturating_sub(1), m, m + 1]
                     .into_iter()
                     .filter(|&k| k >= 4 && k <= n)
                     .map(|k| osa_within(&word.as_bytes()[..k], t.as_bytes(), 1))
                     .min()
-                    .unwrap_or(usize::MAX)
+                    .unwrap_or(usize::MAX);
+                (d, 1)
             } else {
                 if t.len().abs_diff(n) > max {
                     continue;
                 }
-                osa_within(word.as_bytes(), t.as_bytes(), max)
+                (osa_within(word.as_bytes(), t.as_bytes(), max), max)
             };
-            if d <= max && best.is_none_or(|(bd, _)| d < bd) {
+            if d <= bound && best.is_none_or(|(bd, _)| d < bd) {
                 best = Some((d, t));
             }
         }
@@ -227,7 +230,11 @@ impl Vocab {
         for i in 0..n {
             let w = t.words.get(i);
             if !self.known(w) {
-                if let Some(c) = self.correct(w) {
+                // "throat's" is written "throats": read it as "throat" when that is known
+                let singular = w
+                    .strip_suffix('s')
+                    .filter(|s| s.len() >= 3 && self.known(s));
+                if let Some(c) = singular.or_else(|| self.correct(w)) {
                     fixed.push((i, c));
                 }
             }
@@ -260,11 +267,12 @@ impl Vocab {
             if let Some(list) = self.phrases.get(form) {
                 for (rest, c) in list {
                     let end = i + 1 + rest.len();
+                    // a corrected word also matches as written ("everyones" is read as
+                    // "everyone" but still completes "after everyones asleep")
                     if end <= n
-                        && rest
-                            .iter()
-                            .zip(&forms[i + 1..end])
-                            .all(|(term, w)| term.matches(w))
+                        && rest.iter().enumerate().all(|(k, term)| {
+                            term.matches(forms[i + 1 + k]) || term.matches(t.words.get(i + 1 + k))
+                        })
                     {
                         hits.push(Hit {
                             concept: *c,
@@ -408,6 +416,8 @@ mod tests {
         assert_eq!(v.correct("choking"), None, "not needed: exact");
         assert_eq!(v.correct("seiz"), None, "too short");
         assert_eq!(v.correct("teizure"), None, "first letter differs");
+        // a long word is compared with a prefix within one edit only
+        assert_eq!(v.correct("brouhaha"), None);
     }
 
     #[test]

