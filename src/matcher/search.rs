@@ -459,8 +459,8 @@ impl Index {
         out
     }
 
-    /// Matches an analyzed message: the whole, then its question-like spans; the part
-    /// whose best entry scores highest decides.
+    /// Matches an analyzed message: the whole, then its question-like spans; a span
+    /// whose best entry is the whole message's best and scores higher decides.
     pub(super) fn search_reading(&self, reading: &Reading) -> Outcome {
         let none = Outcome {
             decision: Decision::None,
@@ -494,16 +494,16 @@ impl Index {
                 scored,
                 range,
             };
-            if ranked.top() > best.top() {
+            // a span only sharpens the whole message's choice: the story around the
+            // question must not point elsewhere
+            let same = ranked.scored.first().map(|s| s.entry) == whole_top;
+            if same && ranked.top() > best.top() {
                 best = ranked;
             }
         }
         if best.scored.is_empty() {
             return none;
         }
-        // A span answers only when the whole message's best entry is the same one: the
-        // story around the question must not point elsewhere.
-        let agrees = best.range == all || whole_top == best.scored.first().map(|s| s.entry);
         let span = (best.range != all).then(|| reading.words[best.range.clone()].join(" "));
         let query = &best.query;
         let mut candidates: Vec<Match> = best
@@ -560,10 +560,7 @@ impl Index {
         let decision = if related {
             self.decide(
                 &candidates,
-                agrees
-                    && !off_subject
-                    && blocked.is_none()
-                    && (exact || substance >= self.substance),
+                !off_subject && blocked.is_none() && (exact || substance >= self.substance),
             )
         } else {
             Decision::None
