@@ -3,6 +3,11 @@
 #   1. `medfaq bench` (release build) on the corpus and the noisy queries,
 #   2. benches/baseline.py: rapidfuzz extractOne(token_set_ratio) on the same files,
 #   3. `medfaq bench --faq faq` on the bundled FAQ with tests/data/dev.jsonl,
+#   4. long clinical questions (RQE_CORPUS / RQE_QUERIES, default ../shared/data/rqe_train):
+#      medfaq, rapidfuzz and (with --bm25) BM25 on the same files, when present,
+#   5. 2,000-character messages against the 16k corpus: each is filler story sentences
+#      followed by one noisy query (made by benches/long_messages.py), medfaq against
+#      rapidfuzz on the first 200 of them,
 # then prints a Markdown table with every figure as a ratio to the rapidfuzz baseline
 # and the issue's targets marked met / NOT met.
 #
@@ -58,6 +63,21 @@ if [ "$bm25" = 1 ]; then
     "$python" benches/baseline.py --method bm25_words --corpus "$corpus" --queries "$queries" "${limit[@]}" \
         | tee "$out/bm25.txt" >&2
 fi
+rqe_corpus="${RQE_CORPUS:-$data/rqe_train/corpus.jsonl}"
+rqe_queries="${RQE_QUERIES:-$data/rqe_train/queries.jsonl}"
+if [ -f "$rqe_corpus" ] && [ -f "$rqe_queries" ]; then
+    echo "== long clinical questions: $rqe_queries" >&2
+    "$bin" bench --corpus "$rqe_corpus" --queries "$rqe_queries" "${limit[@]}" | tee "$out/rqe.txt" >&2
+    "$python" benches/baseline.py --corpus "$rqe_corpus" --queries "$rqe_queries" "${limit[@]}" | tee "$out/rqe_rf.txt" >&2
+    if [ "$bm25" = 1 ]; then
+        "$python" benches/baseline.py --method bm25_words --corpus "$rqe_corpus" --queries "$rqe_queries" "${limit[@]}" \
+            | tee "$out/rqe_bm25.txt" >&2
+    fi
+fi
+echo "== 2,000-character messages against $corpus" >&2
+"$python" benches/long_messages.py --queries "$queries" --count 200 > "$out/long.jsonl"
+"$bin" bench --corpus "$corpus" --queries "$out/long.jsonl" | tee "$out/long_medfaq.txt" >&2
+"$python" benches/baseline.py --corpus "$corpus" --queries "$out/long.jsonl" --limit 50 | tee "$out/long_rf.txt" >&2
 echo "== medfaq bench: bundled faq/ with tests/data/dev.jsonl" >&2
 "$bin" bench --faq "$root/faq" --queries "$root/tests/data/dev.jsonl" | tee "$out/small.txt" >&2
 
@@ -72,6 +92,8 @@ def last_json(name):
     return json.loads(open(path).read().strip().splitlines()[-1])
 
 m, rf, bm, small = (last_json(n) for n in ("medfaq.txt", "rf.txt", "bm25.txt", "small.txt"))
+rqe, rqe_rf, rqe_bm = (last_json(n) for n in ("rqe.txt", "rqe_rf.txt", "rqe_bm25.txt"))
+lm, lrf = last_json("long_medfaq.txt"), last_json("long_rf.txt")
 print(f"\n### medfaq vs rapidfuzz on {m['entries']} entries, {m['queries']} noisy queries ({cores} cores)\n")
 head = "| figure | medfaq | rapidfuzz token_set_ratio | medfaq vs rapidfuzz |"
 if bm:
@@ -118,6 +140,28 @@ targets = [
 ]
 for name, got, ok in targets:
     print(f"| {name} | {got} | {mark(ok)} |")
+if rqe:
+    print(f"\n### long clinical questions (rqe_train): {rqe['entries']} entries, {rqe['queries']} queries\n")
+    print("| figure | medfaq | rapidfuzz token_set_ratio |" + (" rank_bm25 words |" if rqe_bm else ""))
+    print("| --- | ---: | ---: |" + (" ---: |" if rqe_bm else ""))
+    for label, key, fmt in [("top-1 accuracy", "acc_at_1", "{:.4f}"), ("p50 per query (us)", "p50_us", "{:.1f}"),
+                            ("p99 per query (us)", "p99_us", "{:.1f}")]:
+        line = f"| {label} | {fmt.format(rqe[key])} | {fmt.format(rqe_rf[key])} |"
+        if rqe_bm:
+            line += f" {fmt.format(rqe_bm[key])} |"
+        print(line)
+    best = max(rqe_rf["acc_at_1"], rqe_bm["acc_at_1"] if rqe_bm else 0)
+    print(f"\n| target (issue 11) | measured | |\n| --- | ---: | --- |")
+    print(f"| rqe_train top-1 >= 0.92 | {rqe['acc_at_1']:.4f} | {mark(rqe['acc_at_1'] >= 0.92)} |")
+    print(f"| rqe_train top-1 above the best baseline ({best:.4f}) | {rqe['acc_at_1'] - best:+.4f} | {mark(rqe['acc_at_1'] > best)} |")
+print(f"\n### 2,000-character messages ({lm['queries']} of them) against {lm['entries']} entries\n")
+print(f"medfaq p50 {lm['p50_us']:.0f} us, p99 {lm['p99_us']:.0f} us (thread CPU p99 {lm['p99_cpu_us']:.0f} us); "
+      f"rapidfuzz p50 {lrf['p50_us']:.0f} us on the first {lrf['queries']}: medfaq **{lrf['p50_us'] / lm['p50_us']:.0f}x faster** at p50.")
+print(f"\n| target (issue 11) | measured | |\n| --- | ---: | --- |")
+print(f"| 16k: top-1 >= 0.84 (noisy queries) | {m['acc_at_1']:.4f} | {mark(m['acc_at_1'] >= 0.84)} |")
+print(f"| 16k: p99 < 300 us | {m['p99_us']:.0f} us | {mark(m['p99_us'] < 300)} |")
+print(f"| bundled FAQ p99 < 60 us | {small['p99_us']:.1f} us | {mark(small['p99_us'] < 60)} |")
+print(f"| 2,000-character message vs 16k: p99 < 1 ms | {lm['p99_us']:.0f} us | {mark(lm['p99_us'] < 1000)} |")
 if m["queries"] < 2000:
     print(f"\n(quick run: --limit {m['queries']} queries)")
 EOF

@@ -82,6 +82,9 @@ struct Word {
     raw: String,
     stem: String,
     stop: bool,
+    /// A unit written after a number ("400 *mg*"): never a synonym, and a number when
+    /// the FAQ does not know it.
+    unit: bool,
     /// Typo corrections (stems), best first, when the word was unknown.
     alts: Vec<String>,
     /// The written word of the first correction.
@@ -111,6 +114,8 @@ pub(super) struct Analyzed {
     pub(super) salience: f32,
     /// Whether it names a person, product or condition ([`background::is_topic`]).
     pub(super) topic: bool,
+    /// A number, a quantity ("400mg") or a unit after a number.
+    pub(super) number: bool,
 }
 
 /// A message as the matcher read it.
@@ -183,6 +188,7 @@ impl Index {
                 raw: w.clone(),
                 stem: stem(w),
                 stop: is_stop(w),
+                unit: false,
                 alts: Vec::new(),
                 fixed: None,
                 keep: false,
@@ -192,11 +198,14 @@ impl Index {
         for i in 0..ws.len() {
             // "400 mg": a unit after a number is part of the quantity
             if i > 0 && starts_with_digit(&ws[i - 1].raw) && UNITS.contains(&ws[i].raw.as_str()) {
-                ws[i].stop = true;
-                ws[i].stem.clear();
+                ws[i].unit = true;
             }
             let w = &mut ws[i];
-            if w.stop || starts_with_digit(&w.raw) || self.question_words.contains(&w.stem) {
+            if w.stop
+                || w.unit
+                || starts_with_digit(&w.raw)
+                || self.question_words.contains(&w.stem)
+            {
                 continue;
             }
             // Known only from answer text (rare words, misspellings there): keep the word
@@ -210,12 +219,21 @@ impl Index {
                     continue;
                 }
             }
-            // A real word is what the member meant: never corrected into another word.
-            if background::is_word(&w.raw) {
-                continue;
-            }
             let mut fixes = self.fuzzy.lookup(&w.raw, MAX_ALTERNATIVES);
-            if fixes.is_empty() && !known {
+            // A real word is what the member meant: it is only ever "corrected" into a
+            // form of itself ("recover" -> "recovery"), never into another word.
+            let real = background::is_word(&w.raw);
+            if real {
+                let (raw, own) = (w.raw.as_str(), w.stem.as_str());
+                fixes.retain(|c| {
+                    let fix = self.fuzzy.word(c.word);
+                    fix.starts_with(own) || raw.starts_with(stem(fix).as_str())
+                });
+                if fixes.is_empty() {
+                    continue;
+                }
+            }
+            if fixes.is_empty() && !known && !real {
                 fixes.extend(self.fuzzy.lookup_loose(&w.raw));
                 w.loose = !fixes.is_empty();
             }
@@ -246,7 +264,10 @@ impl Index {
         }
         let refs: Vec<&str> = ws
             .iter()
-            .map(|w| w.alts.first().unwrap_or(&w.stem).as_str())
+            .map(|w| match w.unit {
+                true => "",
+                false => w.alts.first().unwrap_or(&w.stem).as_str(),
+            })
             .collect();
         let lens: Vec<usize> = ws
             .iter()
@@ -286,6 +307,7 @@ impl Index {
                     at: i,
                     salience,
                     topic,
+                    number: false,
                 };
                 out.push(term(self.synonyms.term(rw.group).to_string()));
                 for part in self.synonyms.parts(rw.group) {
@@ -316,6 +338,7 @@ impl Index {
                     at,
                     salience,
                     topic,
+                    number: w.unit || starts_with_digit(&w.raw),
                 });
             } else {
                 // each alternative through single-word synonyms
@@ -347,6 +370,7 @@ impl Index {
                     at,
                     salience,
                     topic,
+                    number: false,
                 });
             }
         }
@@ -377,7 +401,7 @@ impl Index {
                 .filter_map(|(i, t)| self.term_ids.get(t).map(|&id| (id, conf(i))))
                 .collect();
             alts.dedup_by_key(|a| a.0);
-            let number = a.terms.iter().all(|t| starts_with_digit(t));
+            let number = a.number;
             let weight = if alts.is_empty() {
                 // unknown: as informative as the word is in the background
                 if number {
@@ -435,8 +459,8 @@ impl Index {
         out
     }
 
-    /// Matches an analyzed message: the whole, then its question-like spans; the part
-    /// whose best entry scores highest decides.
+    /// Matches an analyzed message: the whole, then its question-like spans; a span
+    /// whose best entry is the whole message's best and scores higher decides.
     pub(super) fn search_reading(&self, reading: &Reading) -> Outcome {
         let none = Outcome {
             decision: Decision::None,
@@ -452,6 +476,7 @@ impl Index {
             query: whole_query.clone(),
             range: all.clone(),
         };
+        let whole_top = best.scored.first().map(|s| s.entry);
         for range in self.spans(reading) {
             let from = reading.analyzed.partition_point(|a| a.at < range.start);
             let to = reading.analyzed.partition_point(|a| a.at < range.end);
@@ -469,7 +494,10 @@ impl Index {
                 scored,
                 range,
             };
-            if ranked.top() > best.top() {
+            // a span only sharpens the whole message's choice: the story around the
+            // question must not point elsewhere
+            let same = ranked.scored.first().map(|s| s.entry) == whole_top;
+            if same && ranked.top() > best.top() {
                 best = ranked;
             }
         }

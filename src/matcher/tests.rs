@@ -311,3 +311,107 @@ fn byte_levenshtein_agrees_with_strsim() {
         }
     }
 }
+
+#[test]
+fn story_filler_does_not_sink_a_match() {
+    let i = index();
+    let story =
+        "Long story short my brother had his op in March, he's been a nightmare since lol, \
+                 his mate says mag sorted him out. Is it ok to take magnesium after back surgery?";
+    assert_eq!(answered(&i, story).as_deref(), Some("after-back-surgery"));
+    let q = i.explain_query(story);
+    let salience = |w: &str| q.terms.iter().find(|t| t.from == w).map(|t| t.salience);
+    let (filler, content) = (
+        salience("nightmare").unwrap(),
+        salience("magnesium").unwrap(),
+    );
+    assert!(
+        filler < 0.4 && content > 0.8,
+        "nightmare {filler}, magnesium {content}"
+    );
+}
+
+#[test]
+fn the_question_after_a_long_story_is_read() {
+    let i = index();
+    let filler = "We waited ages at the clinic and the weather was awful all week. ".repeat(12);
+    assert!(filler.chars().count() > 500);
+    let message = format!("{filler}Can I take magnesium if I have kidney problems?");
+    assert_eq!(answered(&i, &message).as_deref(), Some("kidney-problems"));
+    let o = i.search(&message);
+    let span = o.candidates[0].explanation.span.as_deref();
+    assert_eq!(
+        span,
+        Some("can i take magnesium if i have kidney problems"),
+        "{o:?}"
+    );
+}
+
+#[test]
+fn a_topic_the_entry_does_not_cover_blocks_the_answer() {
+    let i = index();
+    assert_eq!(
+        answered(&i, "is magnesium glycinate good for sleep").as_deref(),
+        Some("glycinate")
+    );
+    let o = i.search("is magnesium glycinate good for heartburn");
+    assert!(
+        !matches!(o.decision, Decision::Answer(_)),
+        "{:?}",
+        o.decision
+    );
+    assert_eq!(
+        o.candidates[0].explanation.blocked_by.as_deref(),
+        Some("heartburn")
+    );
+}
+
+#[test]
+fn small_talk_gets_no_suggestion() {
+    let i = index();
+    for m in [
+        "good night all",
+        "morning everyone",
+        "thanks so much, you're all great",
+    ] {
+        let o = i.search(m);
+        assert_eq!(o.decision, Decision::None, "{m:?} -> {:?}", o.decision);
+    }
+}
+
+#[test]
+fn a_real_word_is_not_corrected_into_another() {
+    let i = index();
+    // "rental" is one letter from the synonym "renal", but a word of its own
+    let q = i.explain_query("rental magnesium");
+    let rental = q.terms.iter().find(|t| t.from == "rental").expect("read");
+    assert!(
+        rental.corrected.is_none() && rental.synonym.is_none(),
+        "{rental:?}"
+    );
+    // a misspelling still is
+    let q = i.explain_query("kidnye magnesium");
+    assert!(
+        q.terms
+            .iter()
+            .any(|t| t.from == "kidnye" && t.corrected.is_some()),
+        "{q:?}"
+    );
+}
+
+#[test]
+fn milligrams_after_a_number_are_not_magnesium() {
+    let i = index();
+    let q = i.explain_query("is 400 mg ok");
+    assert!(
+        q.terms
+            .iter()
+            .all(|t| t.synonym.as_deref() != Some("magnesium")),
+        "{q:?}"
+    );
+    let q = i.explain_query("is mg ok");
+    assert!(q
+        .terms
+        .iter()
+        .any(|t| t.synonym.as_deref() == Some("magnesium")));
+}
