@@ -164,21 +164,9 @@ fn loadavg() -> f64 {
         .unwrap_or(f64::NAN)
 }
 
-/// Safety rules for the corpus: the bundled FAQ's `safety.toml` when present.
+/// Safety rules for the corpus: the bundled FAQ's `safety.toml`, compiled in.
 fn safety_rules() -> anyhow::Result<Rules> {
-    let path = super::default_faq_dir().join("safety.toml");
-    let text = std::fs::read_to_string(&path).unwrap_or_default();
-    Rules::parse(&text, &path.display().to_string()).map_err(|problems| {
-        anyhow::anyhow!(
-            "safety rules {}: {}",
-            path.display(),
-            problems
-                .iter()
-                .map(|p| p.to_string())
-                .collect::<Vec<_>>()
-                .join("; ")
-        )
-    })
+    Ok(Rules::bundled())
 }
 
 /// The `show` slowest queries and the misses collected, with the questions involved.

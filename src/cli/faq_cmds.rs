@@ -13,6 +13,9 @@ use crate::faq::{self, Faq, LoadError};
 pub fn check(dir: &Path) -> anyhow::Result<ExitCode> {
     match faq::load(dir) {
         Ok(faq) => {
+            for warning in faq::warnings(&faq) {
+                println!("{warning}");
+            }
             println!(
                 "ok: {} entries, {} sources, {} synonym groups",
                 faq.entries.len(),
@@ -56,6 +59,9 @@ struct JsonEntry<'a> {
     id: &'a str,
     question: &'a str,
     alternates: &'a [String],
+    keywords: &'a [String],
+    /// `null` when the entry has none.
+    topic: Option<&'a str>,
     sources: &'a [faq::SourceRef],
 }
 
@@ -66,6 +72,8 @@ fn json_entries(faq: &Faq) -> Vec<JsonEntry<'_>> {
             id: &e.id,
             question: &e.question,
             alternates: &e.alternates,
+            keywords: &e.keywords,
+            topic: e.topic.as_deref(),
             sources: &e.sources,
         })
         .collect()

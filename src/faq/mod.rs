@@ -23,7 +23,9 @@ mod validate;
 pub use load::{load, LoadError};
 pub use model::{Disclaimer, Entry, Faq, Source, SourceRef, SynonymGroup};
 pub use parse::{
-    is_valid_id, parse_entry, parse_sources, parse_synonyms, Problem, Problems, ENTRY_KEYS,
-    SOURCE_KEYS, TOPICS,
+    clean_text, is_valid_id, join_wrapped_lines, parse_entry, parse_sources, parse_synonyms,
+    Problem, Problems, ENTRY_KEYS, MAX_ID_CHARS, SOURCE_KEYS, TOPICS,
 };
-pub use validate::{citation_line, normalize_phrase, EmbedLimits};
+pub use validate::{
+    citation_line, normalize_phrase, warnings, EmbedLimits, RECOMMENDED_ANSWER_CHARS,
+};
