@@ -122,14 +122,10 @@ pub enum Command {
     },
     /// Benchmark the matcher on a large corpus (`--corpus`) or a FAQ folder (`--faq`);
     /// the last line printed is one JSON object.
+    #[command(group = clap::ArgGroup::new("input").required(true).args(["corpus", "faq"]))]
     Bench {
         /// Corpus JSONL with `id`, `question`, `answer` (e.g. ../shared/data/medquad.jsonl).
-        #[arg(
-            long,
-            value_name = "FILE",
-            required_unless_present = "faq",
-            conflicts_with = "faq"
-        )]
+        #[arg(long, value_name = "FILE")]
         corpus: Option<PathBuf>,
         /// Benchmark a FAQ folder (e.g. `faq`) instead of a corpus.
         #[arg(long, value_name = "DIR")]
