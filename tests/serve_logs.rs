@@ -156,6 +156,14 @@ fn the_default_log_says_what_an_operator_needs_and_has_no_colour() {
         lines.iter().all(|l| !l.contains(TOKEN)),
         "the token was logged"
     );
+    let below_info: Vec<&String> = lines
+        .iter()
+        .filter(|l| l.contains(" DEBUG ") || l.contains(" TRACE "))
+        .collect();
+    assert!(
+        below_info.is_empty(),
+        "below the default level: {below_info:#?}"
+    );
 }
 
 #[cfg(unix)]

@@ -168,9 +168,14 @@ pub fn log_filter(spec: &str) -> tracing_subscriber::EnvFilter {
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let bare = spec.trim().to_ascii_lowercase();
     if matches!(bare.as_str(), "info" | "warn" | "error" | "") {
-        for quiet in QUIET_AT_INFO {
+        // stricter than the caps (which would raise these targets to DEBUG)
+        for quiet in QUIET_AT_INFO
+            .iter()
+            .chain(&["tungstenite=warn", "tokio_tungstenite=warn"])
+        {
             filter = filter.add_directive(quiet.parse().expect("valid directive"));
         }
+        return filter;
     }
     for cap in TOKEN_SAFE_CAPS {
         filter = filter.add_directive(cap.parse().expect("valid directive"));
