@@ -137,8 +137,10 @@ pub fn join_wrapped_lines(markdown: &str) -> String {
                     .to_string(),
             ),
         }
-        joinable = !hard_break
-            && !(trimmed.starts_with('#') || trimmed.starts_with('|') || is_rule(trimmed));
+        joinable = !(hard_break
+            || trimmed.starts_with('#')
+            || trimmed.starts_with('|')
+            || is_rule(trimmed));
     }
     out.join("\n")
 }
