@@ -23,11 +23,13 @@ fn main() {
         "/// Every file of the bundled FAQ folder: path relative to it (with `/`), contents.\n\
          pub static FILES: &[(&str, &[u8])] = &[\n",
     );
-    for (relative, absolute) in &files {
+    // Paths from CARGO_MANIFEST_DIR of the crate being compiled, not absolute ones: a
+    // target folder shared by two checkouts (`cargo install` of a clone with
+    // CARGO_TARGET_DIR) may reuse this output, and must then read its own tree.
+    for (relative, _) in &files {
         writeln!(
             out,
-            "    ({relative:?}, include_bytes!({:?})),",
-            absolute.display().to_string()
+            "    ({relative:?}, include_bytes!(concat!(env!(\"CARGO_MANIFEST_DIR\"), \"/faq/{relative}\"))),"
         )
         .expect("writing to a String");
     }
