@@ -173,11 +173,13 @@ pub struct RawConfig {
 #[serde(deny_unknown_fields)]
 pub struct RawDiscord {
     pub api_base: Option<String>,
+    #[serde(default, deserialize_with = "discord_id::option")]
     pub guild_id: Option<u64>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "discord_id::list")]
     pub question_channels: Vec<u64>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "discord_id::list")]
     pub moderator_roles: Vec<u64>,
+    #[serde(default, deserialize_with = "discord_id::option")]
     pub log_channel: Option<u64>,
     pub public_by_default: Option<bool>,
     #[serde(default)]
@@ -214,13 +216,79 @@ pub struct RawFaq {
     pub debounce_ms: Option<u64>,
 }
 
+/// Discord ids as written in a config: a number (`123`) or, as copied from Discord and
+/// pasted between quotes, a string of digits (`"123"`, spaces around it ignored).
+pub mod discord_id {
+    use serde::de::{Error, SeqAccess, Visitor};
+    use serde::Deserializer;
+
+    const EXPECTED: &str = "a Discord id: a number like 123456789012345678, with or without \
+                            quotes (Developer Mode, then right-click and \"Copy ID\")";
+
+    struct Id;
+
+    impl<'de> Visitor<'de> for Id {
+        type Value = u64;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str(EXPECTED)
+        }
+        fn visit_u64<E: Error>(self, v: u64) -> Result<u64, E> {
+            Ok(v)
+        }
+        fn visit_i64<E: Error>(self, v: i64) -> Result<u64, E> {
+            u64::try_from(v).map_err(|_| E::custom(format!("{v} is not {EXPECTED}")))
+        }
+        fn visit_str<E: Error>(self, v: &str) -> Result<u64, E> {
+            v.trim()
+                .parse()
+                .map_err(|_| E::custom(format!("{v:?} is not {EXPECTED}")))
+        }
+    }
+
+    struct Ids;
+
+    impl<'de> Visitor<'de> for Ids {
+        type Value = Vec<u64>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a list of Discord ids, like [123456789012345678]")
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<u64>, A::Error> {
+            let mut ids = Vec::new();
+            while let Some(id) = seq.next_element_seed(Seed)? {
+                ids.push(id);
+            }
+            Ok(ids)
+        }
+    }
+
+    struct Seed;
+
+    impl<'de> serde::de::DeserializeSeed<'de> for Seed {
+        type Value = u64;
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<u64, D::Error> {
+            d.deserialize_any(Id)
+        }
+    }
+
+    /// `key = 123` or `key = "123"`.
+    pub fn option<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+        d.deserialize_any(Id).map(Some)
+    }
+
+    /// `key = [123, "456"]`.
+    pub fn list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u64>, D::Error> {
+        d.deserialize_seq(Ids)
+    }
+}
+
 /// Why a config did not load.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("cannot read config {path}: {source}")]
+    #[error("cannot read config {path}: {error}")]
     Read {
         path: String,
-        source: std::io::Error,
+        /// Shown in the message, not chained as a source, so it is said once.
+        error: std::io::Error,
     },
     #[error("{origin}: {message}")]
     Syntax { origin: String, message: String },
@@ -239,9 +307,9 @@ impl Config {
     /// Reads and validates the config file at `path`. A relative `[faq] dir` is resolved
     /// against the file's folder.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        let text = std::fs::read_to_string(path).map_err(|error| ConfigError::Read {
             path: path.display().to_string(),
-            source,
+            error,
         })?;
         let mut config = Config::parse(&text, &path.display().to_string())?;
         if config.faq.dir.is_relative() {
@@ -359,13 +427,26 @@ impl RawConfig {
         for (name, v) in [
             ("answer_threshold", m.answer_threshold),
             ("answer_margin", m.answer_margin),
+            ("low_answer_threshold", m.low_answer_threshold),
+            ("wide_margin", m.wide_margin),
             ("suggest_threshold", m.suggest_threshold),
         ] {
             if !(0.0..=1.0).contains(&v) {
+                let hint = if (1.0..=100.0).contains(&v) {
+                    format!(" (scores are fractions: for {v}% write {})", v / 100.0)
+                } else {
+                    String::new()
+                };
                 problems.push(format!(
-                    "[matcher] {name} must be within 0.0..=1.0 (got {v})"
+                    "[matcher] {name} must be within 0.0..=1.0 (got {v}){hint}"
                 ));
             }
+        }
+        if m.low_answer_threshold > m.answer_threshold {
+            problems.push(format!(
+                "[matcher] low_answer_threshold ({}) must not be above answer_threshold ({})",
+                m.low_answer_threshold, m.answer_threshold
+            ));
         }
         if m.max_suggestions > 5 {
             problems.push(format!(
@@ -620,5 +701,87 @@ mod tests {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("config.example.toml");
         let c = Config::load(&path).unwrap();
         assert!(c.faq.dir.ends_with("faq"));
+    }
+
+    #[test]
+    fn ids_pasted_in_quotes_are_accepted() {
+        let c = Config::parse(
+            "[discord]\nguild_id = \" 123456789012345678 \"\nquestion_channels = [\"2\", 3]\nmoderator_roles = [\"4\"]\nlog_channel = \"5\"\n",
+            "t",
+        )
+        .unwrap();
+        assert_eq!(c.discord.guild_id, Some(123_456_789_012_345_678));
+        assert_eq!(c.discord.question_channels, vec![2, 3]);
+        assert_eq!(c.discord.moderator_roles, vec![4]);
+        assert_eq!(c.discord.log_channel, Some(5));
+        let e = Config::parse("[discord]\nguild_id = \"#general\"\n", "cfg.toml").unwrap_err();
+        let text = e.to_string();
+        assert!(
+            text.contains("cfg.toml") && text.contains("\"#general\" is not a Discord id"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn percentages_for_scores_are_refused_with_a_hint() {
+        let e = Config::parse(
+            "[matcher]\nanswer_threshold = 70.0\nwide_margin = 2.0\n",
+            "cfg.toml",
+        )
+        .unwrap_err();
+        let text = e.to_string();
+        assert!(
+            text.contains("answer_threshold must be within 0.0..=1.0 (got 70)"),
+            "{text}"
+        );
+        assert!(text.contains("write 0.7"), "{text}");
+        assert!(text.contains("wide_margin must be within"), "{text}");
+        let e = Config::parse("[matcher]\nlow_answer_threshold = 0.9\n", "t").unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("low_answer_threshold (0.9) must not be above"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_missing_file_is_said_once() {
+        let e = Config::load(Path::new("/nonexistent/medfaq.toml")).unwrap_err();
+        let text = format!("{:#}", anyhow::Error::from(e));
+        assert_eq!(text.matches("No such file").count(), 1, "{text}");
+    }
+
+    /// The example documents every `[matcher]` key with its default value: uncommented,
+    /// its lines parse to exactly the defaults.
+    #[test]
+    fn the_example_documents_every_matcher_key_with_its_default() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("config.example.toml");
+        let text = std::fs::read_to_string(path).unwrap();
+        let matcher = &text[text.find("[matcher]").expect("a [matcher] table")..];
+        let uncommented: String = matcher
+            .lines()
+            .map(|l| {
+                let setting = l.strip_prefix("# ").filter(|rest| {
+                    rest.split_once(" = ").is_some_and(|(key, _)| {
+                        key.chars().all(|c| c.is_ascii_lowercase() || c == '_')
+                    })
+                });
+                match setting {
+                    Some(rest) => rest,
+                    None if l.starts_with('#') => "",
+                    None => l,
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        let c = Config::parse(&uncommented, "example [matcher]").unwrap();
+        assert_eq!(c.matcher, MatchOptions::default(), "{uncommented}");
+        let keys = serde_json::to_value(MatchOptions::default()).unwrap();
+        for key in keys.as_object().unwrap().keys() {
+            assert!(
+                uncommented.contains(&format!("\n{key} = ")),
+                "config.example.toml does not document [matcher] {key}"
+            );
+        }
     }
 }

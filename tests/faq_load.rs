@@ -581,11 +581,13 @@ fn list_command() {
             "id": "kidney-problems",
             "question": "Can I take magnesium if I have kidney problems?",
             "alternates": ["magnesium with kidney disease", "renal failure and mag"],
+            "keywords": [],
+            "topic": "safety",
             "sources": [{"source": "back-surgery-guide", "section": "Kidney Function and Hypermagnesemia"}],
         })
     );
     let keys: Vec<&String> = json[0].as_object().unwrap().keys().collect();
-    assert_eq!(keys.len(), 4, "{keys:?}");
+    assert_eq!(keys.len(), 6, "{keys:?}");
 
     f.write("disclaimer.md", "");
     let (code, _, stderr) = medfaq(&["list", "--faq", dir]);

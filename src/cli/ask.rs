@@ -10,49 +10,68 @@ use crate::knowledge::Knowledge;
 use crate::matcher::{Decision, MatchOptions};
 use crate::safety::Alert;
 
-/// The `[matcher]` table of a config file; other tables are ignored here (the full
-/// config is validated by `medfaq serve`).
-#[derive(Debug, Default, serde::Deserialize)]
-struct MatcherSection {
-    #[serde(default)]
-    matcher: MatchOptions,
-}
-
-/// Matcher options from `config` (its `[matcher]` table), or the defaults.
-pub fn matcher_options(config: Option<&Path>) -> anyhow::Result<MatchOptions> {
-    let Some(path) = config else {
-        return Ok(MatchOptions::default());
-    };
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("reading config {}", path.display()))?;
-    let section: MatcherSection = toml::from_str(&text)
-        .with_context(|| format!("reading the [matcher] table of {}", path.display()))?;
-    Ok(section.matcher)
-}
-
-fn knowledge(faq: &Path, config: Option<&Path>) -> anyhow::Result<Knowledge> {
-    let options = matcher_options(config)?;
-    Knowledge::load(faq, options).with_context(|| format!("loading the FAQ in {}", faq.display()))
+fn knowledge(faq: &Path, options: MatchOptions) -> anyhow::Result<Knowledge> {
+    Ok(Knowledge::load(faq, options)?)
 }
 
 pub fn ask(
     question: &str,
     explain: bool,
     faq: &Path,
-    config: Option<&Path>,
+    options: MatchOptions,
 ) -> anyhow::Result<ExitCode> {
-    let k = knowledge(faq, config)?;
+    let k = knowledge(faq, options)?;
     let answered = k.ask(question);
-    let mut out = answered.reply.render_text();
+    let mut out = discord_view(&answered.reply);
     if explain {
         out.push_str(&explanation(&k, question, &answered));
     }
-    print!("{out}");
+    print_out(&out)?;
     Ok(ExitCode::SUCCESS)
 }
 
 /// Salience below which `--explain` calls a word filler.
 const FILLER: f32 = 0.4;
+
+/// Writes `text` to stdout; a closed stdout (`| head -1`) ends the output quietly.
+fn print_out(text: &str) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+        _ => Ok(()),
+    }
+}
+
+/// The reply as a member sees it in Discord: the embed the bot sends (title, text with
+/// the urgent-help notice on top, Sources and Related fields, the disclaimer as footer)
+/// and its buttons. The same renderer as the bot's, so wording and limits are the same.
+pub fn discord_view(reply: &crate::reply::Reply) -> String {
+    use crate::discord::render::{reply_embed, share_button, suggestion_buttons};
+    use std::fmt::Write as _;
+    let embed = reply_embed(reply);
+    let mut s = String::new();
+    if let Some(title) = &embed.title {
+        let _ = writeln!(s, "{title}\n");
+    }
+    if !embed.description.is_empty() {
+        let _ = writeln!(s, "{}\n", embed.description);
+    }
+    for (name, value) in &embed.fields {
+        let _ = writeln!(s, "{name}:\n{value}\n");
+    }
+    if let Some(footer) = &embed.footer {
+        let _ = writeln!(s, "{footer}");
+    }
+    let buttons: Vec<String> = suggestion_buttons(reply)
+        .into_iter()
+        .chain(share_button(reply))
+        .map(|b| format!("[{}]", b.label))
+        .collect();
+    if !buttons.is_empty() {
+        let _ = writeln!(s, "\n{}", buttons.join(" "));
+    }
+    s
+}
 
 fn explanation(k: &Knowledge, question: &str, answered: &crate::knowledge::Answered) -> String {
     use std::fmt::Write as _;
@@ -230,8 +249,8 @@ fn round(x: f32) -> f32 {
     (x * 1000.0).round() / 1000.0
 }
 
-pub fn match_lines(faq: &Path, config: Option<&Path>) -> anyhow::Result<ExitCode> {
-    let k = knowledge(faq, config)?;
+pub fn match_lines(faq: &Path, options: MatchOptions) -> anyhow::Result<ExitCode> {
+    let k = knowledge(faq, options)?;
     let stdin = std::io::stdin();
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
@@ -284,10 +303,10 @@ pub fn default_eval_file() -> PathBuf {
 pub fn eval(
     file: Option<&Path>,
     faq: &Path,
-    config: Option<&Path>,
+    options: MatchOptions,
     verbose: bool,
 ) -> anyhow::Result<ExitCode> {
-    let k = knowledge(faq, config)?;
+    let k = knowledge(faq, options)?;
     let path = file.map_or_else(default_eval_file, Path::to_path_buf);
     let text =
         std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;

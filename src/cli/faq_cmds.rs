@@ -26,6 +26,9 @@ pub fn default_texts_dir() -> PathBuf {
 pub fn check(dir: &Path, strict: Option<&Path>) -> anyhow::Result<ExitCode> {
     match crate::knowledge::load(dir) {
         Ok((faq, _safety)) => {
+            for warning in faq::warnings(&faq) {
+                println!("{warning}");
+            }
             println!(
                 "ok: {} entries, {} sources, {} synonym groups",
                 faq.entries.len(),
@@ -100,6 +103,9 @@ struct JsonEntry<'a> {
     id: &'a str,
     question: &'a str,
     alternates: &'a [String],
+    keywords: &'a [String],
+    /// `null` when the entry has none.
+    topic: Option<&'a str>,
     sources: &'a [faq::SourceRef],
 }
 
@@ -110,6 +116,8 @@ fn json_entries(faq: &Faq) -> Vec<JsonEntry<'_>> {
             id: &e.id,
             question: &e.question,
             alternates: &e.alternates,
+            keywords: &e.keywords,
+            topic: e.topic.as_deref(),
             sources: &e.sources,
         })
         .collect()

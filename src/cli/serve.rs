@@ -1,26 +1,14 @@
 //! `medfaq serve`: runs the Discord bot until SIGINT/SIGTERM.
 
-use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
 
 use crate::config::{Config, Token};
 
-/// Loads the config (default: `config.toml` when present, else built-in defaults), reads
-/// the token from `DISCORD_TOKEN`, and runs the bot until SIGINT or SIGTERM.
-pub fn serve(config: Option<&Path>) -> anyhow::Result<ExitCode> {
-    let config = match config {
-        Some(path) => Config::load(path)?,
-        None if Path::new("config.toml").is_file() => Config::load(Path::new("config.toml"))?,
-        None => Config {
-            faq: crate::config::FaqConfig {
-                dir: super::default_faq_dir(),
-                ..Default::default()
-            },
-            ..Default::default()
-        },
-    };
+/// Reads the token from `DISCORD_TOKEN` and runs the bot with `config` (its FAQ folder
+/// already resolved by the caller) until SIGINT or SIGTERM.
+pub fn serve(config: Config) -> anyhow::Result<ExitCode> {
     let token = Token::from_env()?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

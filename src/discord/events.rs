@@ -37,7 +37,21 @@ pub(crate) async fn on_event(
             Box::pin(on_press(ctx, bot.clone(), press.clone())).await;
         }
         serenity::FullEvent::Ready { data_about_bot } => {
-            tracing::info!(user = %data_about_bot.user.name, guilds = data_about_bot.guilds.len(), "connected (READY)");
+            let servers: Vec<String> = data_about_bot
+                .guilds
+                .iter()
+                .map(|g| g.id.to_string())
+                .collect();
+            tracing::info!(
+                id = %data_about_bot.user.id,
+                servers = %servers.join(","),
+                "connected as {} to {} server(s)",
+                data_about_bot.user.tag(),
+                servers.len()
+            );
+        }
+        serenity::FullEvent::GuildCreate { guild, .. } => {
+            tracing::info!(server = %guild.name, id = %guild.id, members = guild.member_count, "in server");
         }
         serenity::FullEvent::GuildCreate { guild, .. }
             if !bot.config.discord.serves(guild.id.get()) =>

@@ -68,6 +68,20 @@ pub enum DiscordError {
          (or leave it unset to decide from the application's settings)"
     )]
     DisallowedIntents,
+    #[error("cannot log in to Discord: {0}")]
+    Login(String),
+}
+
+/// What went wrong logging in, in an operator's words.
+fn login_problem(e: &serenity::Error) -> String {
+    match e {
+        serenity::Error::Http(h) if h.status_code().is_some_and(|s| s.as_u16() == 401) => {
+            "Discord refused the token (401 Unauthorized): check DISCORD_TOKEN (Developer \
+             Portal, Bot, Reset Token)"
+                .to_string()
+        }
+        other => format!("{other} (is Discord, or [discord] api_base, reachable?)"),
+    }
 }
 
 /// How long shutdown waits for in-flight replies.
@@ -327,6 +341,12 @@ pub async fn run(
         http = http.proxy(base.clone()).ratelimiter_disabled(true);
     }
     let http = http.build();
+    // Check the token first: with a refused one, serenity falls back to Discord's default
+    // gateway address and retries for ever, so the bot would neither run nor stop.
+    match http.get_current_user().await {
+        Ok(user) => tracing::debug!(user = %user.tag(), "token accepted"),
+        Err(e) => return Err(DiscordError::Login(login_problem(&e))),
+    }
     let message_content = want_message_content(&bot.config, &http).await;
     if message_content {
         tracing::info!("Message Content intent on: questions in question channels are read");

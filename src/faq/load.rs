@@ -142,7 +142,8 @@ pub fn read_text(path: &Path, what: &str, problems: &mut Vec<Problem>) -> Option
         }
     };
     match String::from_utf8(bytes) {
-        Ok(text) => Some(text),
+        // a byte-order mark or CRLF line ends never reach a reply
+        Ok(text) => Some(super::parse::clean_text(&text).into_owned()),
         Err(err) => {
             let valid = &err.as_bytes()[..err.utf8_error().valid_up_to()];
             let line = 1 + valid.iter().filter(|&&b| b == b'\n').count();

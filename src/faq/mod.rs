@@ -27,7 +27,9 @@ pub use faithful_load::{check_faithful, RULES_FILE};
 pub use load::{load, read_text, LoadError};
 pub use model::{Disclaimer, Entry, Faq, Source, SourceRef, SynonymGroup};
 pub use parse::{
-    is_valid_id, parse_entry, parse_sources, parse_synonyms, Problem, Problems, ENTRY_KEYS,
-    SOURCE_KEYS, TOPICS,
+    clean_text, is_valid_id, join_wrapped_lines, parse_entry, parse_sources, parse_synonyms,
+    Problem, Problems, ENTRY_KEYS, MAX_ID_CHARS, SOURCE_KEYS, TOPICS,
 };
-pub use validate::{citation_line, normalize_phrase, EmbedLimits};
+pub use validate::{
+    citation_line, normalize_phrase, warnings, EmbedLimits, RECOMMENDED_ANSWER_CHARS,
+};

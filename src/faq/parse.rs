@@ -70,6 +70,104 @@ pub fn is_valid_id(id: &str) -> bool {
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
+/// Longest entry id, in characters. Ids travel inside Discord button ids (at most 100
+/// characters, about 20 of them the bot's own prefix), and people read them in replies.
+pub const MAX_ID_CHARS: usize = 64;
+
+/// Text as moderators save it, made uniform before parsing: a byte-order mark at the
+/// start (added by some Windows editors) is dropped and Windows line ends (CRLF) become
+/// `\n`. Line numbers are unchanged.
+///
+/// ```
+/// assert_eq!(medfaq::faq::clean_text("\u{feff}a\r\nb\r\n"), "a\nb\n");
+/// ```
+pub fn clean_text(text: &str) -> std::borrow::Cow<'_, str> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if text.contains('\r') {
+        std::borrow::Cow::Owned(text.replace("\r\n", "\n"))
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
+}
+
+/// Joins hard-wrapped lines of Markdown paragraphs, as Markdown renders them: lines of
+/// one paragraph (or one list item) become one line, so Discord, which shows every
+/// newline, does not break them mid-sentence. Blank lines, list items, headings,
+/// quotes, tables, code blocks and hard breaks (two trailing spaces or `\`) stay.
+///
+/// ```
+/// use medfaq::faq::join_wrapped_lines;
+/// assert_eq!(join_wrapped_lines("One long\nsentence.\n\n- a\n  wrapped\n- b"), "One long sentence.\n\n- a wrapped\n- b");
+/// ```
+pub fn join_wrapped_lines(markdown: &str) -> String {
+    let mut out: Vec<String> = Vec::new();
+    let mut fence: Option<&str> = None;
+    let mut joinable = false;
+    for line in markdown.lines() {
+        let trimmed = line.trim();
+        if let Some(marker) = fence {
+            out.push(line.to_string());
+            if trimmed.starts_with(marker) {
+                fence = None;
+            }
+            continue;
+        }
+        if trimmed.starts_with("```") || trimmed.starts_with("~~~") {
+            fence = Some(&trimmed[..3]);
+            out.push(line.trim_end().to_string());
+            joinable = false;
+            continue;
+        }
+        if trimmed.is_empty() {
+            out.push(String::new());
+            joinable = false;
+            continue;
+        }
+        let hard_break = line.ends_with("  ") || line.ends_with('\\');
+        let block = starts_block(trimmed);
+        match out.last_mut() {
+            Some(last) if joinable && !block => {
+                last.push(' ');
+                last.push_str(trimmed.trim_end_matches('\\').trim_end());
+            }
+            _ => out.push(
+                line.trim_end()
+                    .trim_end_matches('\\')
+                    .trim_end()
+                    .to_string(),
+            ),
+        }
+        joinable = !(hard_break
+            || trimmed.starts_with('#')
+            || trimmed.starts_with('|')
+            || is_rule(trimmed));
+    }
+    out.join("\n")
+}
+
+/// Whether a Markdown line starts a block of its own (never joined to the line above).
+fn starts_block(line: &str) -> bool {
+    let ordered = {
+        let digits = line.bytes().take_while(u8::is_ascii_digit).count();
+        digits > 0
+            && digits <= 9
+            && matches!(line.as_bytes().get(digits), Some(b'.' | b')'))
+            && matches!(line.as_bytes().get(digits + 1), None | Some(b' '))
+    };
+    ordered
+        || ["- ", "* ", "+ ", "> ", "#", "|"]
+            .iter()
+            .any(|p| line.starts_with(p))
+        || matches!(line, "-" | "*" | "+" | ">")
+        || is_rule(line)
+}
+
+/// A thematic break: `---`, `***` or `___` (spaces allowed).
+fn is_rule(line: &str) -> bool {
+    let chars: Vec<char> = line.chars().filter(|c| !c.is_whitespace()).collect();
+    chars.len() >= 3 && ['-', '*', '_'].iter().any(|m| chars.iter().all(|c| c == m))
+}
+
 /// Where the parts of an entry are in its file, for problems found across files.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct EntryLines {
@@ -116,6 +214,15 @@ fn split_front_matter(text: &str) -> Result<Parts<'_>, (Option<usize>, String)> 
         match open {
             None if trimmed.is_empty() => {}
             None if trimmed == "+++" => open = Some((number, end)),
+            None if trimmed == "---" => {
+                return Err((
+                    Some(number),
+                    "this entry starts with `---`, but medfaq entries put their settings \
+                     between two `+++` lines (three plus signs), not `---`: change this line \
+                     and the `---` line after the settings to `+++`"
+                        .to_string(),
+                ))
+            }
             None => {
                 return Err((
                     Some(number),
@@ -142,13 +249,27 @@ fn split_front_matter(text: &str) -> Result<Parts<'_>, (Option<usize>, String)> 
             "the file is empty: an entry needs its settings between two `+++` lines, then the answer"
                 .to_string(),
         )),
-        Some((line, _)) => Err((
-            Some(line),
-            format!(
-                "the settings block opened by `+++` on line {line} is never closed: \
-                 add a line with only `+++` after the last setting, before the answer"
-            ),
-        )),
+        Some((line, _)) => {
+            let dashes = text
+                .lines()
+                .enumerate()
+                .skip(line)
+                .find(|(_, l)| l.trim() == "---")
+                .map(|(i, _)| i + 1);
+            let hint = match dashes {
+                Some(at) => format!(
+                    " (line {at} is `---`: the closing line must be `+++` too, three plus signs)"
+                ),
+                None => String::new(),
+            };
+            Err((
+                Some(line),
+                format!(
+                    "the settings block opened by `+++` on line {line} is never closed: \
+                     add a line with only `+++` after the last setting, before the answer{hint}"
+                ),
+            ))
+        }
     }
 }
 
@@ -156,7 +277,8 @@ pub(crate) fn parse_entry_with_lines(
     text: &str,
     origin: &str,
 ) -> Result<(Entry, EntryLines), Problems> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let cleaned = clean_text(text);
+    let text: &str = &cleaned;
     let mut problems = Vec::new();
     let file_name = Path::new(origin)
         .file_name()
@@ -173,6 +295,17 @@ pub(crate) fn parse_entry_with_lines(
                  letters a-z, digits and `-`, like `kidney-problems.md`"
             ),
         });
+    } else if id.chars().count() > MAX_ID_CHARS {
+        problems.push(Problem {
+            origin: origin.to_string(),
+            line: None,
+            message: format!(
+                "the file name makes an id of {} characters; ids are at most {MAX_ID_CHARS} \
+                 (they travel inside Discord buttons and people read them): rename the file \
+                 to something shorter, like `kidney-problems.md`",
+                id.chars().count()
+            ),
+        });
     }
     let parts = match split_front_matter(text) {
         Ok(parts) => parts,
@@ -187,7 +320,7 @@ pub(crate) fn parse_entry_with_lines(
     };
 
     let mut doc = Doc::new(origin, parts.front, parts.open);
-    let answer = parts.body.trim().to_string();
+    let answer = join_wrapped_lines(parts.body.trim());
     let answer_line = parts.close
         + 1
         + parts
@@ -330,7 +463,8 @@ pub const SOURCE_KEYS: &[&str] = &["id", "title", "publisher", "url", "doi"];
 /// Parses `sources.toml`: `[[source]]` blocks with `id`, `title` and optionally
 /// `publisher`, `url`, `doi`. Source ids must be unique.
 pub fn parse_sources(text: &str, origin: &str) -> Result<Vec<Source>, Problems> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let cleaned = clean_text(text);
+    let text: &str = &cleaned;
     let mut doc = Doc::new(origin, text, 0);
     let Some(parsed) = doc.parse("this file") else {
         return Err(doc.problems);
@@ -405,7 +539,8 @@ pub fn parse_sources(text: &str, origin: &str) -> Result<Vec<Source>, Problems> 
 /// (compared ignoring case and extra spaces) may belong to one group only. An empty file
 /// is valid and has no groups.
 pub fn parse_synonyms(text: &str, origin: &str) -> Result<Vec<SynonymGroup>, Problems> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let cleaned = clean_text(text);
+    let text: &str = &cleaned;
     let mut doc = Doc::new(origin, text, 0);
     let Some(parsed) = doc.parse("this file") else {
         return Err(doc.problems);
@@ -826,5 +961,85 @@ url = "https://example.org/review"
         );
         assert!(has(&p, 1, "missing `canonical`"), "{p:?}");
         assert!(has(&p, 3, "`variants` is empty"), "{p:?}");
+    }
+
+    #[test]
+    fn crlf_never_reaches_an_answer() {
+        let text = GOOD.replace('\n', "\r\n").replace(
+            "Only with your surgeon's approval.",
+            "First paragraph.\r\n\r\nSecond paragraph.",
+        );
+        let entry = parse_entry(&text, ORIGIN).unwrap();
+        assert_eq!(entry.answer, "First paragraph.\n\nSecond paragraph.");
+        assert!(!entry.question.contains('\r'));
+    }
+
+    #[test]
+    fn hard_wrapped_paragraphs_read_as_markdown_renders_them() {
+        let text = GOOD.replace(
+            "Only with your surgeon's approval.",
+            "Only with your surgeon's\napproval, and\n  only after the first weeks.\n\nThe guide lists:\n- rest and\n  water\n- walks\n1. first\n2) second\nline two of it\n\n```\ncode\nkept\n```\n# Heading\nText after  \nthe break\n> quote\n> more\n\n---\nend",
+        );
+        let entry = parse_entry(&text, ORIGIN).unwrap();
+        assert_eq!(
+            entry.answer,
+            "Only with your surgeon's approval, and only after the first weeks.\n\n\
+             The guide lists:\n- rest and water\n- walks\n1. first\n2) second line two of it\n\n\
+             ```\ncode\nkept\n```\n# Heading\nText after\nthe break\n> quote\n> more\n\n---\nend"
+        );
+    }
+
+    #[test]
+    fn dashes_instead_of_plus_signs_are_explained() {
+        let p = problems(&GOOD.replace("+++", "---"));
+        assert!(has(&p, 1, "not `---`: change this line"), "{p:?}");
+        let closed_with_dashes = GOOD
+            .replacen("+++", "@@@", 2)
+            .replacen("@@@", "+++", 1)
+            .replace("@@@", "---");
+        let p = problems(&closed_with_dashes);
+        assert!(
+            has(
+                &p,
+                1,
+                "line 13 is `---`: the closing line must be `+++` too"
+            ),
+            "{p:?}"
+        );
+    }
+
+    #[test]
+    fn curly_quotes_are_explained_in_plain_words() {
+        let p = problems(&GOOD.replace(
+            "question = \"Can I take magnesium after back surgery?\"",
+            "question = “Can I take magnesium after back surgery?”",
+        ));
+        assert!(has(&p, 2, "line 2 uses curly quotes"), "{p:?}");
+        let p = problems(&GOOD.replace(
+            "\"mag supplements after my fusion?\",",
+            "‘mag supplements after my fusion?’,",
+        ));
+        assert!(has(&p, 5, "curly quotes"), "{p:?}");
+        // inside straight quotes a curly apostrophe is just text
+        let ok = GOOD.replace("is magnesium ok", "what’s magnesium ok");
+        assert!(parse_entry(&ok, ORIGIN).is_ok());
+        // other syntax errors keep the general message
+        let p = problems(&GOOD.replace("topic = \"surgery\"", "topic = surgery"));
+        assert!(has(&p, 8, "is not valid TOML"), "{p:?}");
+        assert!(!p.iter().any(|m| m.contains("curly")), "{p:?}");
+    }
+
+    #[test]
+    fn ids_are_at_most_64_characters() {
+        let long = format!("faq/entries/{}.md", "a".repeat(MAX_ID_CHARS + 1));
+        let err = parse_entry(GOOD, &long).unwrap_err();
+        assert!(
+            err.iter().any(|p| p
+                .message
+                .contains("an id of 65 characters; ids are at most 64")),
+            "{err:?}"
+        );
+        let fits = format!("faq/entries/{}.md", "a".repeat(MAX_ID_CHARS));
+        assert!(parse_entry(GOOD, &fits).is_ok());
     }
 }

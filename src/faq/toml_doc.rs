@@ -44,16 +44,38 @@ impl<'a> Doc<'a> {
                     .filter(|l| !l.is_empty())
                     .collect::<Vec<_>>()
                     .join("; ");
-                self.error(
-                    line,
-                    format!(
+                let message = match self.curly_quotes_near(line) {
+                    Some(at) => format!(
+                        "{what} is not valid TOML: line {at} uses curly quotes (“ ” or ‘ ’), \
+                         which word processors and phone keyboards put in by themselves; \
+                         text must be between straight double quotes \"like this\": retype \
+                         them in a plain-text editor (or turn off smart quotes)"
+                    ),
+                    None => format!(
                         "{what} is not valid TOML ({detail}); check the quotes, commas, \
                          brackets and `=` signs on this line or the one before"
                     ),
-                );
+                };
+                self.error(line, message);
                 None
             }
         }
+    }
+
+    /// The file line, at `line` or the one before it, whose curly quotes stand where TOML
+    /// needs straight ones (a curly quote that opens a value or an array item).
+    fn curly_quotes_near(&self, line: Option<usize>) -> Option<usize> {
+        let line = line?;
+        let first = line.saturating_sub(1).max(self.lines_before + 1);
+        (first..=line).find(|&at| {
+            let text = self
+                .text
+                .lines()
+                .nth(at - self.lines_before - 1)
+                .unwrap_or("");
+            let outside: String = outside_straight_quotes(text);
+            outside.contains(['“', '”', '„', '‘', '’', '«', '»'])
+        })
     }
 
     /// 1-based line in the file of a byte span of `text`.
@@ -250,6 +272,31 @@ impl<'a> Doc<'a> {
 }
 
 /// The closest of `candidates` to `word`, when it is close enough to be a likely typo.
+/// The parts of one TOML line outside straight-quoted strings (a curly quote inside
+/// `"what’s"` is fine, and is not reported).
+fn outside_straight_quotes(line: &str) -> String {
+    let mut out = String::new();
+    let mut quote: Option<char> = None;
+    let mut escaped = false;
+    for c in line.chars() {
+        match quote {
+            Some(q) => {
+                if escaped {
+                    escaped = false;
+                } else if c == '\\' && q == '"' {
+                    escaped = true;
+                } else if c == q {
+                    quote = None;
+                }
+            }
+            None if c == '"' || c == '\'' => quote = Some(c),
+            None if c == '#' => break,
+            None => out.push(c),
+        }
+    }
+    out
+}
+
 pub(crate) fn closest<'c>(
     word: &str,
     candidates: impl IntoIterator<Item = &'c str>,

@@ -70,6 +70,31 @@ pub fn normalize_phrase(text: &str) -> String {
         .to_lowercase()
 }
 
+/// The longest answer the moderators' guide recommends (`faq/README.md`, "Writing a good
+/// answer"): the reply also carries the sources and the disclaimer, and a long answer
+/// is hard to read in a chat window.
+pub const RECOMMENDED_ANSWER_CHARS: usize = 1500;
+
+/// Things a loaded FAQ may hold but should not: answers longer than the guide
+/// recommends. They do not stop the bot; `medfaq check` prints them as warnings.
+pub fn warnings(faq: &super::Faq) -> Problems {
+    faq.entries
+        .iter()
+        .filter_map(|e| {
+            let chars = e.answer.chars().count();
+            (chars > RECOMMENDED_ANSWER_CHARS).then(|| Problem {
+                origin: e.origin.clone(),
+                line: None,
+                message: format!(
+                    "warning: the answer is {chars} characters long; the moderators' guide \
+                     recommends at most {RECOMMENDED_ANSWER_CHARS} (aim for 300-900): members \
+                     read it in a chat window, under the sources and the disclaimer"
+                ),
+            })
+        })
+        .collect()
+}
+
 /// All cross-file problems of successfully parsed entries. `sources` is `None` when
 /// `sources.toml` itself had problems (citations are then not checked); `disclaimer` is
 /// the disclaimer text when there is one.
