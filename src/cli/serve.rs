@@ -10,7 +10,7 @@ use crate::config::{Config, Token};
 /// Loads the config (default: `config.toml` when present, else built-in defaults), reads
 /// the token from `DISCORD_TOKEN`, and runs the bot until SIGINT or SIGTERM.
 pub fn serve(config: Option<&Path>) -> anyhow::Result<ExitCode> {
-    let config = match config {
+    let mut config = match config {
         Some(path) => Config::load(path)?,
         None if Path::new("config.toml").is_file() => Config::load(Path::new("config.toml"))?,
         None => Config {
@@ -21,6 +21,7 @@ pub fn serve(config: Option<&Path>) -> anyhow::Result<ExitCode> {
             ..Default::default()
         },
     };
+    config.insights.key = crate::insights::Key::from_env();
     let token = Token::from_env()?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -37,7 +37,7 @@ pub(crate) async fn register(
 /// Answers from the community FAQ.
 #[poise::command(
     slash_command,
-    subcommands("ask", "show", "list", "reload"),
+    subcommands("ask", "show", "list", "reload", "super::feedback::insights"),
     subcommand_required
 )]
 async fn faq(_ctx: Context<'_>) -> Result<(), Error> {
@@ -51,13 +51,18 @@ fn ephemeral(ctx: &Context<'_>) -> bool {
 
 /// The reply as embed plus buttons: suggestion buttons, and "Post in channel" when the
 /// reply is ephemeral.
-fn reply_message(reply: &Reply, ephemeral: bool) -> poise::CreateReply {
+fn reply_message(
+    reply: &Reply,
+    ephemeral: bool,
+    feedback: Option<serenity::CreateActionRow>,
+) -> poise::CreateReply {
     let embed = render::reply_embed(reply);
     let mut buttons: Vec<Button> = render::suggestion_buttons(reply);
     let mut out = respond::reply()
         .embed(respond::embed(&embed))
         .ephemeral(ephemeral);
     let mut rows = respond::rows(&buttons, serenity::ButtonStyle::Secondary);
+    rows.extend(feedback);
     if ephemeral {
         if let Some(share) = render::share_button(reply) {
             buttons = vec![share];
@@ -81,7 +86,9 @@ async fn ask(
     let _busy = ctx.data().busy();
     let answered = ctx.data().knowledge.load().ask(&question);
     tracing::info!(decision = ?decision_name(&answered.outcome.decision), alert = ?answered.alert, "/faq ask");
-    ctx.send(reply_message(&answered.reply, ephemeral(&ctx)))
+    let event = super::feedback::record_command(ctx.data(), ctx.guild_id(), &question); // insights hook
+    let row = super::feedback::buttons(ctx.data(), &event, &answered.reply, None);
+    ctx.send(reply_message(&answered.reply, ephemeral(&ctx), row))
         .await?;
     Ok(())
 }
@@ -130,7 +137,8 @@ async fn show(
             None => k.ask(&entry).reply,
         }
     };
-    ctx.send(reply_message(&reply, ephemeral(&ctx))).await?;
+    ctx.send(reply_message(&reply, ephemeral(&ctx), None))
+        .await?;
     Ok(())
 }
 
@@ -286,7 +294,9 @@ async fn reload(ctx: Context<'_>) -> Result<(), Error> {
 async fn find_faq_answer(ctx: Context<'_>, message: serenity::Message) -> Result<(), Error> {
     let _busy = ctx.data().busy();
     let answered = ctx.data().knowledge.load().ask(&message.content);
-    ctx.send(reply_message(&answered.reply, ephemeral(&ctx)))
+    let event = super::feedback::record_command(ctx.data(), ctx.guild_id(), &message.content); // insights hook
+    let row = super::feedback::buttons(ctx.data(), &event, &answered.reply, None);
+    ctx.send(reply_message(&answered.reply, ephemeral(&ctx), row))
         .await?;
     Ok(())
 }

@@ -9,7 +9,7 @@ use std::time::Instant;
 use poise::serenity_prelude as serenity;
 
 use super::render::{self, ButtonAction};
-use super::{respond, trigger, Bot, Error};
+use super::{feedback, respond, trigger, Bot, Error};
 use crate::matcher::{Decision, Explanation, Match, Outcome};
 use crate::reply::Reply;
 use crate::safety::Alert;
@@ -132,6 +132,7 @@ async fn on_message(
     let mentioned = mentions_me(&msg, me);
     let text = trigger::strip_mention(&msg.content, me);
     let (user, channel, now) = (msg.author.id.get(), msg.channel_id.get(), Instant::now());
+    let event = feedback::record_chat(&bot, &msg, &text, mentioned); // insights hook
     let Some(reply) = bot.plan_chat(&text, mentioned, user, channel, now) else {
         return Ok(());
     };
@@ -140,8 +141,10 @@ async fn on_message(
     let mut out = respond::message()
         .embed(respond::embed(&embed))
         .reference_message(&msg);
-    if !buttons.is_empty() {
-        out = out.components(respond::rows(&buttons, serenity::ButtonStyle::Secondary));
+    let mut rows = respond::rows(&buttons, serenity::ButtonStyle::Secondary);
+    rows.extend(feedback::buttons(&bot, &event, &reply, Some(user))); // insights hook
+    if !rows.is_empty() {
+        out = out.components(rows);
     }
     // Waits for a slot only to send: the reply is already decided (and its cooldowns
     // taken), so a queue of replies costs no matching twice.
@@ -189,6 +192,9 @@ async fn on_button(
     bot: Arc<Bot>,
     press: serenity::ComponentInteraction,
 ) -> Result<(), Error> {
+    if let Some(action) = feedback::Press::parse(&press.data.custom_id) {
+        return feedback::on_press(&ctx, &bot, &press, action).await; // insights hook
+    }
     let Some(action) = ButtonAction::parse(&press.data.custom_id) else {
         tracing::debug!(custom_id = %press.data.custom_id, "unknown button");
         return Ok(());

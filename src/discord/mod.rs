@@ -11,6 +11,7 @@
 //! | `respond`     | every outgoing builder (allowed mentions none, in one place)            |
 //! | `commands`    | `/faq ask|show|list|reload` and the "Find FAQ answer" message command   |
 //! | `events`      | chat messages and button presses                                        |
+//! | `feedback`    | insights: recording, 👍/👎 and "Not what I asked" buttons, `/faq insights` |
 //! | `reload`      | reload with keep-last-good, and the debounced folder watcher            |
 //!
 //! The loaded FAQ lives in an `ArcSwap<Knowledge>`: handlers take a snapshot, compute the
@@ -20,6 +21,7 @@ mod commands;
 pub mod cooldown;
 pub mod diff;
 mod events;
+mod feedback;
 mod reload;
 pub mod render;
 mod respond;
@@ -81,6 +83,8 @@ pub struct Bot {
     watcher: Mutex<Option<tokio::task::AbortHandle>>,
     /// Slots for chat replies in flight ([`MAX_SENDS_IN_FLIGHT`]).
     sends: tokio::sync::Semaphore,
+    /// Insights recording (queues only; see `crate::insights`).
+    insights: crate::insights::Insights,
 }
 
 /// Counts a handler as in flight until dropped.
@@ -100,6 +104,7 @@ impl Bot {
         Bot {
             knowledge: ArcSwap::from_pointee(knowledge),
             cooldowns: Mutex::new(CooldownBook::new(config.discord.cooldowns)),
+            insights: crate::insights::Insights::start(&config.insights),
             config,
             reload_gate: Mutex::new(()),
             bot_id: AtomicU64::new(0),
@@ -301,5 +306,8 @@ pub async fn run(
     } else {
         tracing::info!("shutdown: all in-flight replies finished");
     }
+    // Insights: write what is queued, then stop the writer.
+    let closing = bot.clone();
+    let _ = tokio::task::spawn_blocking(move || closing.insights.close()).await;
     result.map_err(|e| DiscordError::Client(Box::new(e)))
 }
