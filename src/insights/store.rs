@@ -289,15 +289,17 @@ mod tests {
             .unwrap();
         drop(s);
         let mut s = Store::open(&path).unwrap();
-        let count = |sql: &str| -> i64 { s.conn().query_row(sql, [], |r| r.get(0)).unwrap() };
-        assert_eq!(count("SELECT COUNT(*) FROM events"), 2);
-        assert_eq!(count("SELECT COUNT(*) FROM candidates"), 4);
-        assert_eq!(count("SELECT COUNT(*) FROM feedback WHERE kind = 'down'"), 1);
-        assert_eq!(count("SELECT COUNT(*) FROM feedback"), 1);
+        fn count(s: &Store, sql: &str) -> i64 {
+            s.conn().query_row(sql, [], |r| r.get(0)).unwrap()
+        }
+        assert_eq!(count(&s, "SELECT COUNT(*) FROM events"), 2);
+        assert_eq!(count(&s, "SELECT COUNT(*) FROM candidates"), 4);
+        assert_eq!(count(&s, "SELECT COUNT(*) FROM feedback WHERE kind = 'down'"), 1);
+        assert_eq!(count(&s, "SELECT COUNT(*) FROM feedback"), 1);
         assert_eq!(s.expire_text(50).unwrap(), 1);
-        assert_eq!(count("SELECT COUNT(*) FROM events WHERE text IS NOT NULL"), 1);
+        assert_eq!(count(&s, "SELECT COUNT(*) FROM events WHERE text IS NOT NULL"), 1);
         assert_eq!(s.purge().unwrap(), (2, 1));
-        assert_eq!(count("SELECT COUNT(*) FROM candidates"), 0);
+        assert_eq!(count(&s, "SELECT COUNT(*) FROM candidates"), 0);
         assert_eq!(s.integrity().unwrap(), "ok");
     }
 
