@@ -443,7 +443,10 @@ mod tests {
         let e = Config::parse("[insights]\nretention_days = 0\n", "t").unwrap_err();
         assert!(e.to_string().contains("retention_days"), "{e}");
         let e = Config::parse("[insights]\nkey = \"secret\"\n", "t").unwrap_err();
-        assert!(e.to_string().contains("key"), "the key is never read from the file: {e}");
+        assert!(
+            e.to_string().contains("key"),
+            "the key is never read from the file: {e}"
+        );
     }
 
     #[test]

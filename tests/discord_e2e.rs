@@ -307,7 +307,9 @@ async fn public_by_default_makes_faq_replies_public() {
     let body = r.body.clone().unwrap();
     assert!(!is_ephemeral(&r), "{body:#}");
     assert!(
-        !buttons(&r).iter().any(|(label, _)| label == "Post in channel"),
+        !buttons(&r)
+            .iter()
+            .any(|(label, _)| label == "Post in channel"),
         "{body:#}"
     );
     h.stop().await;

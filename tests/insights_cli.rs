@@ -49,12 +49,34 @@ fn seed(db: &Path) {
     };
     s.write(
         &[
-            event("a1", DecisionKind::Answer, Via::Question, Some("mag after back op?"), "after-back-surgery"),
-            event("n1", DecisionKind::None, Via::Mention, Some("where do I park at the hospital"), "x"),
-            event("n2", DecisionKind::None, Via::Question, Some("hospital parking, where?"), "x"),
+            event(
+                "a1",
+                DecisionKind::Answer,
+                Via::Question,
+                Some("mag after back op?"),
+                "after-back-surgery",
+            ),
+            event(
+                "n1",
+                DecisionKind::None,
+                Via::Mention,
+                Some("where do I park at the hospital"),
+                "x",
+            ),
+            event(
+                "n2",
+                DecisionKind::None,
+                Via::Question,
+                Some("hospital parking, where?"),
+                "x",
+            ),
             event("n3", DecisionKind::None, Via::Dm, None, "x"),
         ],
-        &[vote("v1", FeedbackKind::Down), vote("v2", FeedbackKind::Down), vote("v3", FeedbackKind::Up)],
+        &[
+            vote("v1", FeedbackKind::Down),
+            vote("v2", FeedbackKind::Down),
+            vote("v3", FeedbackKind::Up),
+        ],
     )
     .unwrap();
 }
@@ -66,33 +88,57 @@ fn report_from_a_database_as_text_json_and_html() {
     seed(&db);
     let db_s = db.to_str().unwrap();
     let text = stdout(&medfaq(&["insights", "--db", db_s]));
-    assert!(text.contains("Questions: 4 (answered 1, suggested 0, unanswered 3)"), "{text}");
+    assert!(
+        text.contains("Questions: 4 (answered 1, suggested 0, unanswered 3)"),
+        "{text}"
+    );
     assert!(text.contains("after-back-surgery"), "{text}");
     assert!(text.contains("where do I park at the hospital"), "{text}");
 
-    let json: Value = serde_json::from_str(&stdout(&medfaq(&["insights", "--db", db_s, "--json"]))).unwrap();
+    let json: Value =
+        serde_json::from_str(&stdout(&medfaq(&["insights", "--db", db_s, "--json"]))).unwrap();
     assert_eq!(json["totals"]["questions"], 4, "{json:#}");
     assert_eq!(json["totals"]["down"], 2);
     assert_eq!(json["entries"][0]["entry"], "after-back-surgery");
     assert_eq!(json["unanswered_without_text"], 1, "the DM has no text");
     let groups = json["unanswered"].as_array().unwrap();
-    assert_eq!(groups.len(), 1, "the two parking questions are one group: {json:#}");
+    assert_eq!(
+        groups.len(),
+        1,
+        "the two parking questions are one group: {json:#}"
+    );
     assert_eq!(groups[0]["count"], 2);
 
     let html = dir.path().join("r.html");
-    stdout(&medfaq(&["insights", "--db", db_s, "--html", html.to_str().unwrap()]));
+    stdout(&medfaq(&[
+        "insights",
+        "--db",
+        db_s,
+        "--html",
+        html.to_str().unwrap(),
+    ]));
     let page = std::fs::read_to_string(&html).unwrap();
-    assert!(page.starts_with("<!DOCTYPE html>") && page.contains("<svg"), "{page}");
+    assert!(
+        page.starts_with("<!DOCTYPE html>") && page.contains("<svg"),
+        "{page}"
+    );
     assert!(page.contains("where do I park at the hospital"));
 
     // --since limits the period; an unknown unit is a clear error
-    let json: Value =
-        serde_json::from_str(&stdout(&medfaq(&["insights", "--db", db_s, "--json", "--since", "30m"])))
-            .unwrap();
-    assert_eq!(json["totals"]["questions"], 0, "events of an hour ago are outside the last 30 minutes: {json:#}");
+    let json: Value = serde_json::from_str(&stdout(&medfaq(&[
+        "insights", "--db", db_s, "--json", "--since", "30m",
+    ])))
+    .unwrap();
+    assert_eq!(
+        json["totals"]["questions"], 0,
+        "events of an hour ago are outside the last 30 minutes: {json:#}"
+    );
     let bad = medfaq(&["insights", "--db", db_s, "--since", "10s"]);
     assert!(!bad.status.success());
-    assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown unit"), "{bad:?}");
+    assert!(
+        String::from_utf8_lossy(&bad.stderr).contains("unknown unit"),
+        "{bad:?}"
+    );
 }
 
 #[test]
@@ -100,16 +146,33 @@ fn purge_deletes_everything() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("i.sqlite3");
     seed(&db);
-    let out = stdout(&medfaq(&["insights", "--db", db.to_str().unwrap(), "--purge"]));
-    assert!(out.contains("deleted 4 events and 3 feedback rows"), "{out}");
+    let out = stdout(&medfaq(&[
+        "insights",
+        "--db",
+        db.to_str().unwrap(),
+        "--purge",
+    ]));
+    assert!(
+        out.contains("deleted 4 events and 3 feedback rows"),
+        "{out}"
+    );
     let c = rusqlite::Connection::open(&db).unwrap();
     for table in ["events", "candidates", "feedback"] {
-        let n: i64 = c.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0)).unwrap();
+        let n: i64 = c
+            .query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))
+            .unwrap();
         assert_eq!(n, 0, "{table}");
     }
-    let missing = medfaq(&["insights", "--db", dir.path().join("none").to_str().unwrap()]);
+    let missing = medfaq(&[
+        "insights",
+        "--db",
+        dir.path().join("none").to_str().unwrap(),
+    ]);
     assert!(!missing.status.success());
-    assert!(String::from_utf8_lossy(&missing.stderr).contains("no insights database"), "{missing:?}");
+    assert!(
+        String::from_utf8_lossy(&missing.stderr).contains("no insights database"),
+        "{missing:?}"
+    );
 }
 
 #[test]
@@ -125,7 +188,11 @@ fn questions_file_groups_without_a_database() {
          {\"query\": \"where can I renew a parking permit\", \"expected\": []}\n",
     )
     .unwrap();
-    let text = stdout(&medfaq(&["insights", "--questions", list.to_str().unwrap()]));
+    let text = stdout(&medfaq(&[
+        "insights",
+        "--questions",
+        list.to_str().unwrap(),
+    ]));
     assert!(text.contains("4 questions from"), "{text}");
     let json: Value = serde_json::from_str(&stdout(&medfaq(&[
         "insights",

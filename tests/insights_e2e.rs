@@ -26,7 +26,8 @@ const DM_USER: u64 = 700_000_000_000_001_004;
 const URGENT_USER: u64 = 700_000_000_000_001_005;
 const CHATTY_USER: u64 = 700_000_000_000_001_006;
 const DM_CHANNEL: u64 = 700_000_000_000_009_001;
-const UNANSWERED: &str = "how do I renew my parking permit at the clinic? email me at ann@example.org";
+const UNANSWERED: &str =
+    "how do I renew my parking permit at the clinic? email me at ann@example.org";
 const DM_TEXT: &str = "does magnesium help me sleep? my private story";
 const EMERGENCY: &str = "my dad has crushing chest pain and cant breathe";
 
@@ -115,7 +116,13 @@ fn button<'a>(buttons: &'a [(String, String)], label_or_emoji: &str) -> &'a str 
         .unwrap_or_else(|| panic!("no {label_or_emoji:?} button in {buttons:?}"))
 }
 
-async fn press_and_wait(h: &Harness, channel: u64, who: &Value, id: &str, carrier: &Value) -> Recorded {
+async fn press_and_wait(
+    h: &Harness,
+    channel: u64,
+    who: &Value,
+    id: &str,
+    carrier: &Value,
+) -> Recorded {
     let press = h.press(channel, who, id, carrier);
     h.callback(press).await
 }
@@ -138,18 +145,29 @@ async fn questions_votes_dms_and_emergencies_make_exactly_the_promised_rows() {
     );
     for (_, id) in &b {
         assert!(id.len() <= 100, "custom_id over 100: {id}");
-        assert!(!id.contains(&ASKER.to_string()), "user id in a custom_id: {id}");
+        assert!(
+            !id.contains(&ASKER.to_string()),
+            "user id in a custom_id: {id}"
+        );
     }
     let carrier = h.standin.message_of(&reply, QUESTION_CHANNEL);
     // A vote, a changed vote, another member's vote.
     let r = press_and_wait(&h, QUESTION_CHANNEL, &member(ASKER), &up, &carrier).await;
-    assert!(is_ephemeral(&r), "vote thanks must be private: {:?}", r.body);
+    assert!(
+        is_ephemeral(&r),
+        "vote thanks must be private: {:?}",
+        r.body
+    );
     press_and_wait(&h, QUESTION_CHANNEL, &member(ASKER), &down, &carrier).await;
     press_and_wait(&h, QUESTION_CHANNEL, &member(VOTER), &up, &carrier).await;
     // Only the asker may remove the answer.
     let mark = h.standin.mark();
     let r = press_and_wait(&h, QUESTION_CHANNEL, &member(VOTER), &remove, &carrier).await;
-    assert!(r.text().contains("Only the member who asked"), "{:?}", r.body);
+    assert!(
+        r.text().contains("Only the member who asked"),
+        "{:?}",
+        r.body
+    );
     press_and_wait(&h, QUESTION_CHANNEL, &member(ASKER), &remove, &carrier).await;
     let deleted: Vec<Recorded> = h
         .standin
@@ -158,10 +176,16 @@ async fn questions_votes_dms_and_emergencies_make_exactly_the_promised_rows() {
         .skip(mark)
         .filter(|r| r.method == "DELETE")
         .collect();
-    assert_eq!(deleted.len(), 1, "exactly one delete, by the asker: {deleted:?}");
+    assert_eq!(
+        deleted.len(),
+        1,
+        "exactly one delete, by the asker: {deleted:?}"
+    );
     let carrier_id = carrier["id"].as_str().unwrap();
     assert!(
-        deleted[0].path.ends_with(&format!("/channels/{QUESTION_CHANNEL}/messages/{carrier_id}")),
+        deleted[0].path.ends_with(&format!(
+            "/channels/{QUESTION_CHANNEL}/messages/{carrier_id}"
+        )),
         "{}",
         deleted[0].path
     );
@@ -173,7 +197,11 @@ async fn questions_votes_dms_and_emergencies_make_exactly_the_promised_rows() {
         &format!("<@{BOT_USER_ID}> {UNANSWERED}"),
     );
     let r = h.reply_to(&unanswered).await;
-    assert!(buttons(&r).is_empty(), "no votes under a non-answer: {:?}", r.body);
+    assert!(
+        buttons(&r).is_empty(),
+        "no votes under a non-answer: {:?}",
+        r.body
+    );
     let dm_msg = dm(&h, DM_USER, &format!("<@{BOT_USER_ID}> {DM_TEXT}"));
     h.reply_to(&dm_msg).await;
     let urgent = h.say(QUESTION_CHANNEL, URGENT_USER, EMERGENCY);
@@ -190,7 +218,13 @@ async fn questions_votes_dms_and_emergencies_make_exactly_the_promised_rows() {
     assert_eq!(
         events,
         vec![
-            vec!["question".to_string(), "answer".into(), "-".into(), guild.clone(), KNOWN.into()],
+            vec![
+                "question".to_string(),
+                "answer".into(),
+                "-".into(),
+                guild.clone(),
+                KNOWN.into()
+            ],
             vec![
                 "mention".into(),
                 "none".into(),
@@ -198,8 +232,20 @@ async fn questions_votes_dms_and_emergencies_make_exactly_the_promised_rows() {
                 guild.clone(),
                 "how do I renew my parking permit at the clinic? email me at [email]".into()
             ],
-            vec!["dm".into(), events[2][1].clone(), "-".into(), "NULL".into(), "NULL".into()],
-            vec!["question".into(), events[3][1].clone(), "emergency".into(), guild, "NULL".into()],
+            vec![
+                "dm".into(),
+                events[2][1].clone(),
+                "-".into(),
+                "NULL".into(),
+                "NULL".into()
+            ],
+            vec![
+                "question".into(),
+                events[3][1].clone(),
+                "emergency".into(),
+                guild,
+                "NULL".into()
+            ],
         ],
         "events"
     );
@@ -217,10 +263,24 @@ async fn questions_votes_dms_and_emergencies_make_exactly_the_promised_rows() {
         "one vote per member (the changed vote replaced the first), plus the removal"
     );
     let all = everything(&db);
-    for id in [ASKER, UNANSWERED_USER, VOTER, DM_USER, URGENT_USER, CHATTY_USER, DM_CHANNEL, QUESTION_CHANNEL] {
+    for id in [
+        ASKER,
+        UNANSWERED_USER,
+        VOTER,
+        DM_USER,
+        URGENT_USER,
+        CHATTY_USER,
+        DM_CHANNEL,
+        QUESTION_CHANNEL,
+    ] {
         assert!(!all.contains(&id.to_string()), "id {id} stored:\n{all}");
     }
-    for private in ["private story", "chest pain", "ann@example.org", "good morning"] {
+    for private in [
+        "private story",
+        "chest pain",
+        "ann@example.org",
+        "good morning",
+    ] {
         assert!(!all.contains(private), "{private:?} stored:\n{all}");
     }
 
@@ -232,18 +292,31 @@ async fn questions_votes_dms_and_emergencies_make_exactly_the_promised_rows() {
     assert_eq!(report.totals.emergency, 1);
     assert_eq!(report.totals.via.get("dm"), Some(&1));
     let e = &report.entries[0];
-    assert_eq!((e.entry.as_str(), e.up, e.down, e.removed), (KNOWN_ID, 1, 1, 1));
+    assert_eq!(
+        (e.entry.as_str(), e.up, e.down, e.removed),
+        (KNOWN_ID, 1, 1, 1)
+    );
     assert!(
-        report.unanswered.iter().any(|g| g.examples.iter().any(|x| x.contains("parking permit"))),
+        report
+            .unanswered
+            .iter()
+            .any(|g| g.examples.iter().any(|x| x.contains("parking permit"))),
         "{report:#?}"
     );
     let text = report.text();
-    assert!(text.contains(KNOWN_ID) && text.contains("parking permit"), "{text}");
+    assert!(
+        text.contains(KNOWN_ID) && text.contains("parking permit"),
+        "{text}"
+    );
 
     // `/faq insights`: moderators only, private.
     let (id, _) = h.slash_faq(&member(VOTER), "insights", vec![]);
     let r = h.callback(id).await;
-    assert!(is_ephemeral(&r) && r.text().contains("Only moderators"), "{:?}", r.body);
+    assert!(
+        is_ephemeral(&r) && r.text().contains("Only moderators"),
+        "{:?}",
+        r.body
+    );
     let (_, token) = h.slash_faq(&moderator(CHATTY_USER), "insights", vec![]);
     let f = h.followup_containing(&token, "parking permit").await;
     assert!(is_ephemeral(&f), "{:?}", f.body);
@@ -255,12 +328,7 @@ async fn questions_votes_dms_and_emergencies_make_exactly_the_promised_rows() {
     let h = Harness::start(insights_config(&db)).await;
     wait_count(&db, "SELECT COUNT(*) FROM events", 4).await;
     press_and_wait(&h, QUESTION_CHANNEL, &member(ASKER), &up, &carrier).await;
-    wait_count(
-        &db,
-        "SELECT COUNT(*) FROM feedback WHERE kind = 'up'",
-        2,
-    )
-    .await;
+    wait_count(&db, "SELECT COUNT(*) FROM feedback WHERE kind = 'up'", 2).await;
     wait_count(&db, "SELECT COUNT(*) FROM feedback", 3).await;
     h.stop().await;
     // `.ci/insights-html-check.sh` renders a report from this database.
@@ -283,7 +351,11 @@ async fn a_corrupt_database_does_not_stop_answers_and_recovery_follows() {
     let h = Harness::start(insights_config(&db)).await;
     let first = h.say(QUESTION_CHANNEL, ASKER, KNOWN);
     let r = h.reply_to(&first).await;
-    assert!(embed(&r)["title"].as_str().is_some(), "no answer: {:?}", r.body);
+    assert!(
+        embed(&r)["title"].as_str().is_some(),
+        "no answer: {:?}",
+        r.body
+    );
     // the moderator replaces the file; the next question is recorded
     std::fs::remove_file(&db).unwrap();
     let deadline = Instant::now() + WAIT;
@@ -312,7 +384,10 @@ impl ReadOnly {
     fn make(path: &Path) -> Option<ReadOnly> {
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o444)).unwrap();
-        let _ = std::process::Command::new("chattr").arg("+i").arg(path).status();
+        let _ = std::process::Command::new("chattr")
+            .arg("+i")
+            .arg(path)
+            .status();
         let guard = ReadOnly(path.to_path_buf());
         let writable = std::fs::OpenOptions::new().append(true).open(path).is_ok();
         (!writable).then_some(guard)
@@ -321,7 +396,10 @@ impl ReadOnly {
 
 impl Drop for ReadOnly {
     fn drop(&mut self) {
-        let _ = std::process::Command::new("chattr").arg("-i").arg(&self.0).status();
+        let _ = std::process::Command::new("chattr")
+            .arg("-i")
+            .arg(&self.0)
+            .status();
     }
 }
 
@@ -338,7 +416,11 @@ async fn a_read_only_database_does_not_stop_answers() {
     for (i, user) in [ASKER, VOTER].into_iter().enumerate() {
         let m = h.say(QUESTION_CHANNEL, user, KNOWN);
         let r = h.reply_to(&m).await;
-        assert!(embed(&r)["title"].as_str().is_some(), "answer {i} missing: {:?}", r.body);
+        assert!(
+            embed(&r)["title"].as_str().is_some(),
+            "answer {i} missing: {:?}",
+            r.body
+        );
     }
     let n: i64 = Connection::open(&db)
         .unwrap()

@@ -62,7 +62,13 @@ struct Writer {
 
 fn spawn_writer(db: &Path) -> Writer {
     let mut child = Command::new(std::env::current_exe().unwrap())
-        .args(["child_writer", "--exact", "--ignored", "--nocapture", "--test-threads=1"])
+        .args([
+            "child_writer",
+            "--exact",
+            "--ignored",
+            "--nocapture",
+            "--test-threads=1",
+        ])
         .env(CHILD_DB, db)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -98,18 +104,27 @@ fn sigkill_mid_write_never_corrupts_and_loses_only_rows_in_flight() {
         // Let both write a while (and past each other's locks).
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
-            let progress: Vec<i64> = writers.iter().map(|w| w.progress.lock().unwrap().0).collect();
+            let progress: Vec<i64> = writers
+                .iter()
+                .map(|w| w.progress.lock().unwrap().0)
+                .collect();
             if progress.iter().all(|&p| p >= 200) {
                 break;
             }
-            assert!(Instant::now() < deadline, "round {round}: writers stalled at {progress:?}");
+            assert!(
+                Instant::now() < deadline,
+                "round {round}: writers stalled at {progress:?}"
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
         let mut reported = 0;
         for w in &mut writers {
             // Read the count, then kill at once: everything reported is committed.
             let (c, dropped) = *w.progress.lock().unwrap();
-            assert_eq!(dropped, 0, "round {round}: a writer dropped rows while sharing the file");
+            assert_eq!(
+                dropped, 0,
+                "round {round}: a writer dropped rows while sharing the file"
+            );
             reported += c;
             w.child.kill().unwrap(); // SIGKILL on Unix
         }
@@ -118,7 +133,9 @@ fn sigkill_mid_write_never_corrupts_and_loses_only_rows_in_flight() {
             assert!(!status.success(), "round {round}: the child was not killed");
         }
         let c = Connection::open(&db).unwrap();
-        let integrity: String = c.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
+        let integrity: String = c
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .unwrap();
         assert_eq!(integrity, "ok", "round {round}");
         let events = count(&c, "SELECT COUNT(*) FROM events");
         let candidates = count(&c, "SELECT COUNT(*) FROM candidates");

@@ -92,8 +92,8 @@ pub fn insights(args: Args) -> anyhow::Result<ExitCode> {
             )
         }
         None => {
-            let since = report::parse_since(&args.since)
-                .map_err(|e| anyhow::anyhow!("--since {e}"))?;
+            let since =
+                report::parse_since(&args.since).map_err(|e| anyhow::anyhow!("--since {e}"))?;
             let db = db_path(&args)?;
             if !db.is_file() {
                 bail!(

@@ -182,7 +182,11 @@ pub(crate) async fn on_press(
                 voter: bot.insights.voter(member, &key, "vote"),
                 event_key: key,
                 entry,
-                kind: if up { FeedbackKind::Up } else { FeedbackKind::Down },
+                kind: if up {
+                    FeedbackKind::Up
+                } else {
+                    FeedbackKind::Down
+                },
                 at: crate::insights::now(),
             });
             private(if up {
@@ -237,7 +241,11 @@ pub(crate) fn summary(report: &Report) -> String {
                 out,
                 "⚠ {} records dropped{}.",
                 s.dropped,
-                if s.degraded { "; the database is unavailable now" } else { "" }
+                if s.degraded {
+                    "; the database is unavailable now"
+                } else {
+                    ""
+                }
             );
         }
     }

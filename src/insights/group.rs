@@ -191,7 +191,11 @@ fn summarize(reads: &[Read], members: &[usize], suggest: f32) -> Group {
     }
     let nearest = votes
         .into_iter()
-        .max_by(|a, b| (a.1 .0, a.1 .1).partial_cmp(&(b.1 .0, b.1 .1)).unwrap_or(std::cmp::Ordering::Equal))
+        .max_by(|a, b| {
+            (a.1 .0, a.1 .1)
+                .partial_cmp(&(b.1 .0, b.1 .1))
+                .unwrap_or(std::cmp::Ordering::Equal)
+        })
         .map(|(id, (_, score))| Nearest {
             id: id.to_string(),
             score,
@@ -260,7 +264,10 @@ mod tests {
             .find(|g| g.examples.iter().any(|e| e.contains("mag for sleep")))
             .unwrap();
         assert!(
-            sleep.examples.iter().any(|e| e.contains("magnesium help me sleep")),
+            sleep
+                .examples
+                .iter()
+                .any(|e| e.contains("magnesium help me sleep")),
             "{sleep:#?}"
         );
     }

@@ -397,11 +397,7 @@ impl Insights {
     /// ignored.
     pub fn close(&self) {
         drop(self.lock_tx().take());
-        let thread = self
-            .thread
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .take();
+        let thread = self.thread.lock().unwrap_or_else(|p| p.into_inner()).take();
         if let Some(t) = thread {
             let _ = t.join();
         }

@@ -107,7 +107,10 @@ mod tests {
             Some("how do I renew a parking permit? write to me at [email]")
         );
         assert_eq!(row.decision, DecisionKind::None);
-        assert_eq!(event_row(&asked(&k, Via::Mention, q), false).unwrap().text, None);
+        assert_eq!(
+            event_row(&asked(&k, Via::Mention, q), false).unwrap().text,
+            None
+        );
         assert_eq!(event_row(&asked(&k, Via::Dm, q), true).unwrap().text, None);
         let urgent = "my dad has crushing chest pain and cant breathe, what do i do";
         let row = event_row(&asked(&k, Via::Question, urgent), true).unwrap();

@@ -145,7 +145,13 @@ impl Report {
         let mut days: BTreeMap<i64, Day> = BTreeMap::new();
         if last - first <= 120 {
             for d in first..=last {
-                days.insert(d, Day { date: date(d), ..Day::default() });
+                days.insert(
+                    d,
+                    Day {
+                        date: date(d),
+                        ..Day::default()
+                    },
+                );
             }
         }
         let mut stmt = conn.prepare(
@@ -200,10 +206,12 @@ impl Report {
             ))
         })? {
             let (entry, kind, n) = row?;
-            let e = entries.entry(entry.clone()).or_insert_with(|| EntryFeedback {
-                entry,
-                ..EntryFeedback::default()
-            });
+            let e = entries
+                .entry(entry.clone())
+                .or_insert_with(|| EntryFeedback {
+                    entry,
+                    ..EntryFeedback::default()
+                });
             let (per_entry, total) = match kind.as_str() {
                 "up" => (&mut e.up, &mut report.totals.up),
                 "down" => (&mut e.down, &mut report.totals.down),
@@ -304,11 +312,18 @@ impl Report {
                 "Recording: {} rows written, {} dropped{}",
                 s.written,
                 s.dropped,
-                if s.degraded { " (database unavailable now)" } else { "" }
+                if s.degraded {
+                    " (database unavailable now)"
+                } else {
+                    ""
+                }
             );
         }
         if !self.days.is_empty() {
-            let _ = writeln!(out, "\nPer day (UTC)   answered  suggested  unanswered  urgent");
+            let _ = writeln!(
+                out,
+                "\nPer day (UTC)   answered  suggested  unanswered  urgent"
+            );
             for d in &self.days {
                 let _ = writeln!(
                     out,
@@ -317,7 +332,11 @@ impl Report {
                 );
             }
         }
-        let _ = writeln!(out, "\nFeedback by entry (most 👎 first): 👍 {}  👎 {}  removed by the asker {}", t.up, t.down, t.removed);
+        let _ = writeln!(
+            out,
+            "\nFeedback by entry (most 👎 first): 👍 {}  👎 {}  removed by the asker {}",
+            t.up, t.down, t.removed
+        );
         if self.entries.is_empty() {
             let _ = writeln!(out, "  (none yet)");
         }
@@ -335,7 +354,10 @@ impl Report {
             self.unanswered_without_text
         );
         if self.unanswered.is_empty() {
-            let _ = writeln!(out, "  (none with text; set [insights] keep_text = true to see them)");
+            let _ = writeln!(
+                out,
+                "  (none with text; set [insights] keep_text = true to see them)"
+            );
         }
         for g in &self.unanswered {
             let near = match &g.nearest {
@@ -347,7 +369,11 @@ impl Report {
                 let _ = writeln!(out, "        “{e}”");
             }
             if let (Some(line), Some(n)) = (&g.alternate, &g.nearest) {
-                let _ = writeln!(out, "        add to faq/entries/{}.md alternates:{line}", n.id);
+                let _ = writeln!(
+                    out,
+                    "        add to faq/entries/{}.md alternates:{line}",
+                    n.id
+                );
             }
         }
         if !self.unanswered_nearest.is_empty() {
@@ -393,7 +419,11 @@ impl Report {
                 "<p class=\"note\">Recording: {} rows written, {} dropped{}.</p>",
                 s.written,
                 s.dropped,
-                if s.degraded { " (database unavailable now)" } else { "" }
+                if s.degraded {
+                    " (database unavailable now)"
+                } else {
+                    ""
+                }
             );
         }
         if !self.days.is_empty() {
@@ -406,7 +436,9 @@ impl Report {
             out.push_str("<p class=\"note\">No 👎 or removed answers in this period.</p>");
         }
         if !self.entries.is_empty() {
-            out.push_str("<table><tr><th>entry</th><th>👍</th><th>👎</th><th>removed by asker</th></tr>");
+            out.push_str(
+                "<table><tr><th>entry</th><th>👍</th><th>👎</th><th>removed by asker</th></tr>",
+            );
             for e in self.entries.iter().take(TOP) {
                 let _ = write!(
                     out,
@@ -437,7 +469,11 @@ impl Report {
                     Some(n) => {
                         let mut s = format!("<code>{}</code> ({:.2})", esc(&n.id), n.score);
                         if let Some(line) = &g.alternate {
-                            let _ = write!(s, "<div class=\"alt\">add to alternates:<pre>{}</pre></div>", esc(line.trim()));
+                            let _ = write!(
+                                s,
+                                "<div class=\"alt\">add to alternates:<pre>{}</pre></div>",
+                                esc(line.trim())
+                            );
                         }
                         s
                     }
@@ -476,9 +512,23 @@ impl Report {
             "<svg class=\"chart\" viewBox=\"0 0 {w} {h}\" width=\"{w}\" height=\"{h}\" role=\"img\" aria-label=\"questions per day by decision\" xmlns=\"http://www.w3.org/2000/svg\">"
         );
         let base = h - bottom;
-        let _ = write!(svg, "<line x1=\"{left}\" y1=\"{base}\" x2=\"{}\" y2=\"{base}\" stroke=\"#999\"/>", w - 10.0);
-        let _ = write!(svg, "<text x=\"{}\" y=\"{}\" class=\"axis\" text-anchor=\"end\">{}</text>", left - 4.0, top + 10.0, max as usize);
-        let _ = write!(svg, "<text x=\"{}\" y=\"{base}\" class=\"axis\" text-anchor=\"end\">0</text>", left - 4.0);
+        let _ = write!(
+            svg,
+            "<line x1=\"{left}\" y1=\"{base}\" x2=\"{}\" y2=\"{base}\" stroke=\"#999\"/>",
+            w - 10.0
+        );
+        let _ = write!(
+            svg,
+            "<text x=\"{}\" y=\"{}\" class=\"axis\" text-anchor=\"end\">{}</text>",
+            left - 4.0,
+            top + 10.0,
+            max as usize
+        );
+        let _ = write!(
+            svg,
+            "<text x=\"{}\" y=\"{base}\" class=\"axis\" text-anchor=\"end\">0</text>",
+            left - 4.0
+        );
         let label_every = (self.days.len() / 8).max(1);
         for (i, d) in self.days.iter().enumerate() {
             let x = left + slot * i as f32 + (slot - bar) / 2.0;
@@ -519,7 +569,11 @@ impl Report {
                 );
             }
         }
-        let legend = [("answer", "answered"), ("suggest", "suggested"), ("none", "unanswered")];
+        let legend = [
+            ("answer", "answered"),
+            ("suggest", "suggested"),
+            ("none", "unanswered"),
+        ];
         for (i, (class, what)) in legend.iter().enumerate() {
             let x = left + 10.0 + i as f32 * 120.0;
             let _ = write!(
@@ -552,7 +606,12 @@ impl Report {
             .collect();
         let (w, row_h, left) = (760.0f32, 26.0f32, 260.0f32);
         let h = row_h * rows.len() as f32 + 10.0;
-        let max = rows.iter().map(|e| e.down + e.removed).max().unwrap_or(1).max(1) as f32;
+        let max = rows
+            .iter()
+            .map(|e| e.down + e.removed)
+            .max()
+            .unwrap_or(1)
+            .max(1) as f32;
         let scale = (w - left - 60.0) / max;
         let mut svg = format!(
             "<svg class=\"chart\" viewBox=\"0 0 {w} {h}\" width=\"{w}\" height=\"{h}\" role=\"img\" aria-label=\"thumbs down by entry\" xmlns=\"http://www.w3.org/2000/svg\">"
@@ -589,7 +648,10 @@ impl Report {
 }
 
 fn card(what: &str, n: usize, class: &str) -> String {
-    format!("<div class=\"card {class}\"><b>{n}</b><span>{}</span></div>", esc(what))
+    format!(
+        "<div class=\"card {class}\"><b>{n}</b><span>{}</span></div>",
+        esc(what)
+    )
 }
 
 /// Text made safe inside HTML.

@@ -71,14 +71,20 @@ mod tests {
     #[test]
     fn scrubs_each_kind() {
         for (input, want) in [
-            ("ask <@!1234567890> or <@&55> in <#77>", "ask [mention] or [mention] in [mention]"),
+            (
+                "ask <@!1234567890> or <@&55> in <#77>",
+                "ask [mention] or [mention] in [mention]",
+            ),
             ("hey @everyone and @here", "hey [mention] and [mention]"),
             ("ping @some.user please", "ping [mention] please"),
             ("see www.example.com/x?y=1 now", "see [link] now"),
             ("read <https://a.b/c>", "read [link]"),
             ("go to mysite.org/page", "go to [link]"),
             ("j.doe+tag@mail.example.co.uk wrote", "[email] wrote"),
-            ("call 555-123-4567 or (020) 7946 0958", "call [phone] or [phone]"),
+            (
+                "call 555-123-4567 or (020) 7946 0958",
+                "call [phone] or [phone]",
+            ),
             ("+1 (555) 123 4567", "[phone]"),
         ] {
             assert_eq!(scrub(input), want, "{input:?}");

@@ -213,7 +213,13 @@ impl Store {
                  entry = COALESCE(excluded.entry, feedback.entry)",
             )?;
             for f in feedback {
-                vote.execute(params![f.event_key, f.voter, f.entry, f.kind.as_str(), f.at])?;
+                vote.execute(params![
+                    f.event_key,
+                    f.voter,
+                    f.entry,
+                    f.kind.as_str(),
+                    f.at
+                ])?;
             }
         }
         tx.commit()
@@ -245,7 +251,8 @@ impl Store {
 
     /// `PRAGMA integrity_check`: `"ok"` for a sound file.
     pub fn integrity(&self) -> rusqlite::Result<String> {
-        self.conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        self.conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
     }
 }
 
@@ -294,10 +301,16 @@ mod tests {
         }
         assert_eq!(count(&s, "SELECT COUNT(*) FROM events"), 2);
         assert_eq!(count(&s, "SELECT COUNT(*) FROM candidates"), 4);
-        assert_eq!(count(&s, "SELECT COUNT(*) FROM feedback WHERE kind = 'down'"), 1);
+        assert_eq!(
+            count(&s, "SELECT COUNT(*) FROM feedback WHERE kind = 'down'"),
+            1
+        );
         assert_eq!(count(&s, "SELECT COUNT(*) FROM feedback"), 1);
         assert_eq!(s.expire_text(50).unwrap(), 1);
-        assert_eq!(count(&s, "SELECT COUNT(*) FROM events WHERE text IS NOT NULL"), 1);
+        assert_eq!(
+            count(&s, "SELECT COUNT(*) FROM events WHERE text IS NOT NULL"),
+            1
+        );
         assert_eq!(s.purge().unwrap(), (2, 1));
         assert_eq!(count(&s, "SELECT COUNT(*) FROM candidates"), 0);
         assert_eq!(s.integrity().unwrap(), "ok");
@@ -312,6 +325,9 @@ mod tests {
         assert!(s.write(&[dm], &[]).is_err(), "a DM's text was accepted");
         let mut urgent = event("u", 1, Some("help"));
         urgent.alert = Some("crisis");
-        assert!(s.write(&[urgent], &[]).is_err(), "a crisis text was accepted");
+        assert!(
+            s.write(&[urgent], &[]).is_err(),
+            "a crisis text was accepted"
+        );
     }
 }

@@ -142,12 +142,20 @@ impl Writer {
         if self.store.is_some() || Instant::now() < self.retry_at {
             return;
         }
-        if let Some(parent) = self.config.db.parent().filter(|p| !p.as_os_str().is_empty()) {
+        if let Some(parent) = self
+            .config
+            .db
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+        {
             let _ = std::fs::create_dir_all(parent);
         }
         match Store::open(&self.config.db).and_then(|s| {
             // A file that opens but is not a sound database fails here, not mid-write.
-            match s.conn().query_row("SELECT COUNT(*) FROM events", [], |r| r.get::<_, i64>(0)) {
+            match s
+                .conn()
+                .query_row("SELECT COUNT(*) FROM events", [], |r| r.get::<_, i64>(0))
+            {
                 Ok(_) => Ok(s),
                 Err(source) => Err(super::StoreError::Sqlite {
                     path: self.config.db.display().to_string(),
@@ -196,7 +204,9 @@ impl Writer {
             let before = super::now() - i64::from(self.config.retention_days) * 86_400;
             match store.expire_text(before) {
                 Ok(0) => {}
-                Ok(n) => tracing::info!(texts = n, "insights: deleted question text past retention"),
+                Ok(n) => {
+                    tracing::info!(texts = n, "insights: deleted question text past retention")
+                }
                 Err(e) => tracing::warn!(error = %e, "insights: retention failed"),
             }
         }
