@@ -60,14 +60,14 @@ fn seed(db: &Path) {
                 "n1",
                 DecisionKind::None,
                 Via::Mention,
-                Some("where do I park at the hospital"),
+                Some("how do I renew my parking permit"),
                 "x",
             ),
             event(
                 "n2",
                 DecisionKind::None,
                 Via::Question,
-                Some("hospital parking, where?"),
+                Some("where can I renew a parking permit"),
                 "x",
             ),
             event("n3", DecisionKind::None, Via::Dm, None, "x"),
@@ -93,7 +93,7 @@ fn report_from_a_database_as_text_json_and_html() {
         "{text}"
     );
     assert!(text.contains("after-back-surgery"), "{text}");
-    assert!(text.contains("where do I park at the hospital"), "{text}");
+    assert!(text.contains("how do I renew my parking permit"), "{text}");
 
     let json: Value =
         serde_json::from_str(&stdout(&medfaq(&["insights", "--db", db_s, "--json"]))).unwrap();
@@ -122,7 +122,7 @@ fn report_from_a_database_as_text_json_and_html() {
         page.starts_with("<!DOCTYPE html>") && page.contains("<svg"),
         "{page}"
     );
-    assert!(page.contains("where do I park at the hospital"));
+    assert!(page.contains("how do I renew my parking permit"));
 
     // --since limits the period; an unknown unit is a clear error
     let json: Value = serde_json::from_str(&stdout(&medfaq(&[
@@ -184,7 +184,7 @@ fn questions_file_groups_without_a_database() {
         "Can I take magnesium after back surgery?\n\
          how do I renew my parking permit\n\
          \n\
-         parking permit renewal at the hospital?\n\
+         can I renew my parking permit online?\n\
          {\"query\": \"where can I renew a parking permit\", \"expected\": []}\n",
     )
     .unwrap();

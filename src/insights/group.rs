@@ -11,6 +11,9 @@ use crate::knowledge::Knowledge;
 /// at least this.
 pub const SIMILAR: f32 = 0.5;
 
+/// Characters of an example shown at most.
+pub const EXAMPLE_CHARS: usize = 160;
+
 /// Questions shown per group at most.
 pub const EXAMPLES: usize = 3;
 
@@ -63,8 +66,13 @@ fn read(knowledge: &Knowledge, text: &str) -> Read {
         id: m.id.clone(),
         score: m.score,
     });
+    let text = text.trim();
+    let text = match text.char_indices().nth(EXAMPLE_CHARS) {
+        Some((at, _)) => format!("{}…", &text[..at]),
+        None => text.to_string(),
+    };
     Read {
-        text: text.trim().to_string(),
+        text,
         terms,
         nearest,
     }
