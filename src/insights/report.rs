@@ -429,7 +429,7 @@ impl Report {
         if !self.days.is_empty() {
             let _ = write!(out, "<h2>Questions per day</h2>{}", self.day_chart());
         }
-        let _ = write!(out, "<h2>👎 by entry</h2>");
+        let _ = write!(out, "<h2>Not helpful (👎) by entry</h2>");
         if self.entries.iter().any(|e| e.down + e.removed > 0) {
             out.push_str(&self.down_chart());
         } else {
@@ -437,7 +437,7 @@ impl Report {
         }
         if !self.entries.is_empty() {
             out.push_str(
-                "<table><tr><th>entry</th><th>👍</th><th>👎</th><th>removed by asker</th></tr>",
+                "<table><tr><th>entry</th><th>helpful (👍)</th><th>not helpful (👎)</th><th>removed by asker</th></tr>",
             );
             for e in self.entries.iter().take(TOP) {
                 let _ = write!(
@@ -496,7 +496,7 @@ impl Report {
 
     /// Stacked bars: questions per day by decision.
     fn day_chart(&self) -> String {
-        let (w, h, left, bottom, top) = (760.0f32, 260.0f32, 40.0f32, 40.0f32, 10.0f32);
+        let (w, h, left, bottom, top) = (760.0f32, 270.0f32, 40.0f32, 40.0f32, 24.0f32);
         let max = self
             .days
             .iter()
@@ -612,7 +612,7 @@ impl Report {
             .max()
             .unwrap_or(1)
             .max(1) as f32;
-        let scale = (w - left - 60.0) / max;
+        let scale = (w - left - 170.0) / max;
         let mut svg = format!(
             "<svg class=\"chart\" viewBox=\"0 0 {w} {h}\" width=\"{w}\" height=\"{h}\" role=\"img\" aria-label=\"thumbs down by entry\" xmlns=\"http://www.w3.org/2000/svg\">"
         );
@@ -623,9 +623,9 @@ impl Report {
             let _ = write!(
                 svg,
                 "<text x=\"{}\" y=\"{:.1}\" class=\"label\" text-anchor=\"end\">{}</text>\
-<rect class=\"down\" x=\"{left}\" y=\"{y:.1}\" width=\"{down:.1}\" height=\"{:.1}\"><title>{} 👎 {}</title></rect>\
+<rect class=\"down\" x=\"{left}\" y=\"{y:.1}\" width=\"{down:.1}\" height=\"{:.1}\"><title>{} not helpful {}</title></rect>\
 <rect class=\"removed\" x=\"{:.1}\" y=\"{y:.1}\" width=\"{removed:.1}\" height=\"{:.1}\"><title>{} removed {}</title></rect>\
-<text x=\"{:.1}\" y=\"{:.1}\" class=\"axis\">{} 👎{}</text>",
+<text x=\"{:.1}\" y=\"{:.1}\" class=\"axis\">{} not helpful{}</text>",
                 left - 8.0,
                 y + row_h * 0.6,
                 esc(&e.entry),
