@@ -260,7 +260,7 @@ mod tests {
                 "mag for sleep?",
                 "how do i renew my parking permit",
                 "does magnesium help me sleep",
-                "parking permit renewal at the hospital?",
+                "where can I renew a parking permit",
             ]),
         );
         assert_eq!(groups.len(), 2, "{groups:#?}");
