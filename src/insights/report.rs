@@ -307,17 +307,7 @@ impl Report {
             let _ = writeln!(out, "By channel kind: {}", via.join(", "));
         }
         if let Some(s) = &self.recording {
-            let _ = writeln!(
-                out,
-                "Recording: {} rows written, {} dropped{}",
-                s.written,
-                s.dropped,
-                if s.degraded {
-                    " (database unavailable now)"
-                } else {
-                    ""
-                }
-            );
+            let _ = writeln!(out, "Recording: {}", recording(s));
         }
         if !self.days.is_empty() {
             let _ = writeln!(
@@ -414,17 +404,7 @@ impl Report {
             card("urgent notices", t.emergency + t.crisis, "urgent"),
         );
         if let Some(s) = &self.recording {
-            let _ = write!(
-                out,
-                "<p class=\"note\">Recording: {} rows written, {} dropped{}.</p>",
-                s.written,
-                s.dropped,
-                if s.degraded {
-                    " (database unavailable now)"
-                } else {
-                    ""
-                }
-            );
+            let _ = write!(out, "<p class=\"note\">Recording: {}.</p>", recording(s));
         }
         if !self.days.is_empty() {
             let _ = write!(out, "<h2>Questions per day</h2>{}", self.day_chart());
@@ -645,6 +625,20 @@ impl Report {
         svg.push_str("</svg>");
         svg
     }
+}
+
+/// The writer's counters in words.
+fn recording(s: &Stats) -> String {
+    format!(
+        "{} rows written, {} dropped{}",
+        s.written,
+        s.dropped,
+        if s.degraded {
+            " (database unavailable now)"
+        } else {
+            ""
+        }
+    )
 }
 
 fn card(what: &str, n: usize, class: &str) -> String {
