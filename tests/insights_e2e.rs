@@ -44,7 +44,7 @@ fn insights_config(db: &Path) -> impl FnOnce(&mut Config) + '_ {
 /// Polls the database until `sql` (one integer) gives `want`; panics with what it saw.
 async fn wait_count(db: &Path, sql: &str, want: i64) {
     let deadline = Instant::now() + WAIT;
-    let mut last = String::new();
+    let mut last;
     loop {
         match Connection::open(db).and_then(|c| c.query_row(sql, [], |r| r.get::<_, i64>(0))) {
             Ok(n) if n == want => return,
