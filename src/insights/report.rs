@@ -673,7 +673,7 @@ h1{margin-bottom:0}h2{margin-top:1.6em;border-bottom:1px solid #ddd;padding-bott
 .card.none{border-left:6px solid #9e9e9e}.card.urgent{border-left:6px solid #c62828}\
 svg .answer{fill:#2e7d32}svg .suggest{fill:#f9a825}svg .none{fill:#9e9e9e}svg .urgent{fill:#c62828}\
 svg .down{fill:#c62828}svg .removed{fill:#6a1b9a}svg text{font-size:12px;fill:#333}\
-table{border-collapse:collapse;width:100%;margin-top:.6em}th,td{border-bottom:1px solid #eee;padding:.35em .5em;text-align:left;vertical-align:top}\
+table{border-collapse:collapse;width:100%;margin-top:.6em}th,td{border-bottom:1px solid #eee;padding:.35em .5em;text-align:left;vertical-align:top;overflow-wrap:anywhere}\
 td.n{font-weight:bold;text-align:right}ul{margin:0;padding-left:1.1em}pre{margin:.2em 0;white-space:pre-wrap;background:#f5f5f5;padding:.2em .4em}\
 .alt{font-size:.85em;color:#555}footer{margin-top:2em;color:#888;font-size:.85em}";
 
