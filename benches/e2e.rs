@@ -430,6 +430,7 @@ async fn run_bot(options: Options, faq_dir: &Path, plan: &Plan<'_>) -> Run {
     };
     config.faq.dir = faq_dir.to_path_buf();
     config.faq.watch = false;
+    config.insights.enabled = false; // measures the reply path alone
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(medfaq::discord::run(
         config,

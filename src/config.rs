@@ -29,6 +29,10 @@ impl Defaults {
     pub const SAME_ENTRY_SECS: u64 = 300;
     pub const ANSWER_DMS: bool = true;
     pub const HTTP_TIMEOUT_SECS: u64 = 15;
+    pub const INSIGHTS_ENABLED: bool = true;
+    pub const INSIGHTS_DB: &'static str = "medfaq-insights.sqlite3";
+    pub const INSIGHTS_KEEP_TEXT: bool = false;
+    pub const INSIGHTS_RETENTION_DAYS: u32 = 30;
 }
 
 /// Validated configuration.
@@ -40,6 +44,8 @@ pub struct Config {
     pub discord: DiscordConfig,
     /// `[faq]` table.
     pub faq: FaqConfig,
+    /// `[insights]` table.
+    pub insights: InsightsConfig,
 }
 
 /// The `[discord]` table, validated.
@@ -157,6 +163,36 @@ impl Default for FaqConfig {
     }
 }
 
+/// The `[insights]` table, validated (see `crate::insights` and SECURITY.md).
+#[derive(Debug, Clone, PartialEq)]
+pub struct InsightsConfig {
+    /// Record events and feedback at all.
+    pub enabled: bool,
+    /// SQLite file. Relative paths are resolved against the config file's folder.
+    pub db: PathBuf,
+    /// Store the scrubbed text of questions (never for DMs, emergencies or crises).
+    pub keep_text: bool,
+    /// Stored question text is deleted after this many days.
+    pub retention_days: u32,
+    /// Key of the hash that dedupes votes; from `MEDFAQ_INSIGHTS_KEY` only (never the file).
+    pub key: Option<crate::insights::Key>,
+    /// Wait between attempts to reach an unavailable database (not a file key).
+    pub retry: Duration,
+}
+
+impl Default for InsightsConfig {
+    fn default() -> Self {
+        InsightsConfig {
+            enabled: Defaults::INSIGHTS_ENABLED,
+            db: PathBuf::from(Defaults::INSIGHTS_DB),
+            keep_text: Defaults::INSIGHTS_KEEP_TEXT,
+            retention_days: Defaults::INSIGHTS_RETENTION_DAYS,
+            key: None,
+            retry: Duration::from_secs(5),
+        }
+    }
+}
+
 /// The TOML file as written, before validation.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -167,6 +203,17 @@ pub struct RawConfig {
     pub faq: RawFaq,
     #[serde(default)]
     pub matcher: MatchOptions,
+    #[serde(default)]
+    pub insights: RawInsights,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawInsights {
+    pub enabled: Option<bool>,
+    pub db: Option<PathBuf>,
+    pub keep_text: Option<bool>,
+    pub retention_days: Option<u32>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -317,6 +364,11 @@ impl Config {
                 config.faq.dir = parent.join(&config.faq.dir);
             }
         }
+        if config.insights.db.is_relative() {
+            if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+                config.insights.db = parent.join(&config.insights.db);
+            }
+        }
         Ok(config)
     }
 
@@ -457,6 +509,19 @@ impl RawConfig {
         if m.max_query_chars == 0 {
             problems.push("[matcher] max_query_chars must be at least 1".to_string());
         }
+        let i = self.insights;
+        let db = i.db.unwrap_or_else(|| PathBuf::from(Defaults::INSIGHTS_DB));
+        if db.as_os_str().is_empty() {
+            problems.push("[insights] db must not be empty".to_string());
+        }
+        let retention_days = i
+            .retention_days
+            .unwrap_or(Defaults::INSIGHTS_RETENTION_DAYS);
+        if !(1..=3650).contains(&retention_days) {
+            problems.push(format!(
+                "[insights] retention_days must be between 1 and 3650 (got {retention_days})"
+            ));
+        }
         if !problems.is_empty() {
             return Err(ConfigError::Invalid {
                 origin: origin.to_string(),
@@ -483,6 +548,14 @@ impl RawConfig {
                 dir,
                 watch: self.faq.watch.unwrap_or(Defaults::WATCH),
                 debounce: Duration::from_millis(debounce_ms),
+            },
+            insights: InsightsConfig {
+                enabled: i.enabled.unwrap_or(Defaults::INSIGHTS_ENABLED),
+                db,
+                keep_text: i.keep_text.unwrap_or(Defaults::INSIGHTS_KEEP_TEXT),
+                retention_days,
+                key: None,
+                retry: InsightsConfig::default().retry,
             },
         })
     }
@@ -583,6 +656,26 @@ mod tests {
         assert_eq!(c.discord, DiscordConfig::default());
         assert_eq!(c.faq, FaqConfig::default());
         assert_eq!(c.matcher, MatchOptions::default());
+        assert_eq!(c.insights, InsightsConfig::default());
+    }
+
+    #[test]
+    fn insights_keys_are_read_and_checked() {
+        let c = Config::parse(
+            "[insights]\nenabled = false\ndb = \"x.db\"\nkeep_text = true\nretention_days = 7\n",
+            "t",
+        )
+        .unwrap();
+        assert!(!c.insights.enabled && c.insights.keep_text);
+        assert_eq!(c.insights.db, PathBuf::from("x.db"));
+        assert_eq!(c.insights.retention_days, 7);
+        let e = Config::parse("[insights]\nretention_days = 0\n", "t").unwrap_err();
+        assert!(e.to_string().contains("retention_days"), "{e}");
+        let e = Config::parse("[insights]\nkey = \"secret\"\n", "t").unwrap_err();
+        assert!(
+            e.to_string().contains("key"),
+            "the key is never read from the file: {e}"
+        );
     }
 
     #[test]

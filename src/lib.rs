@@ -11,6 +11,7 @@
 //! | [`corpus`]    | public Q&A corpora (JSONL `id`/`question`/`answer`) as a `Faq`, for benchmarks | load only |
 //! | [`knowledge`] | `Knowledge`: `Faq` + `Index` + safety `Rules`, the unit swapped on reload | load only |
 //! | [`eval`]      | scoring a labelled question set: accuracy, wrong answers, abstention, alerts | no   |
+//! | [`insights`]  | what members ask and how answers land: SQLite events, votes, reports   | yes  |
 //! | [`config`]    | raw TOML -> validated `Config`; the token from the environment         | yes  |
 //! | [`discord`]   | serenity/poise adapter: commands, triggers, reload, cooldowns          | yes  |
 //! | [`cli`]       | `medfaq ask | match | check | list | eval | serve | bench`             | yes  |
@@ -24,6 +25,7 @@ pub mod corpus;
 pub mod discord;
 pub mod eval;
 pub mod faq;
+pub mod insights;
 pub mod knowledge;
 pub mod matcher;
 pub mod reply;

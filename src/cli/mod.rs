@@ -1,4 +1,4 @@
-//! Command line: `medfaq init | ask | match | eval | check | list | serve | bench`.
+//! Command line: `medfaq init | ask | match | eval | check | list | serve | bench | insights`.
 //!
 //! Each command group lives in its own file; this module defines the arguments, finds
 //! the config and the FAQ folder the same way for every command, and dispatches. Errors
@@ -21,6 +21,7 @@ mod ask;
 mod bench;
 mod faq_cmds;
 mod init;
+mod insights;
 mod serve;
 
 pub use ask::{default_eval_file, discord_view};
@@ -146,6 +147,35 @@ pub enum Command {
         /// Also print the N slowest queries and the first N misses.
         #[arg(long, default_value_t = 0, value_name = "N")]
         show: usize,
+    },
+    /// What members asked and how answers landed: questions per day, 👎 by entry,
+    /// unanswered questions grouped (with the line to add to an entry's alternates).
+    Insights {
+        /// The insights database (default: the config's `[insights] db`).
+        #[arg(long)]
+        db: Option<PathBuf>,
+        /// Config file (for `[insights] db` and `[matcher]`).
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// FAQ folder used to group questions (default: the bundled `faq/`).
+        #[arg(long)]
+        faq: Option<PathBuf>,
+        /// Period to report: a number and m, h, d or w.
+        #[arg(long, default_value = "7d")]
+        since: String,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+        /// Also write the report as one self-contained HTML page with charts.
+        #[arg(long, value_name = "FILE")]
+        html: Option<PathBuf>,
+        /// Group a plain list of questions (one per line, or JSONL with `query`)
+        /// instead of reading the database: see a server's gaps before going live.
+        #[arg(long, value_name = "FILE", conflicts_with = "db")]
+        questions: Option<PathBuf>,
+        /// Delete everything in the database (all events, votes and text).
+        #[arg(long)]
+        purge: bool,
     },
 }
 
@@ -382,5 +412,24 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 bench::bench_faq(&dir, &queries, limit, show)
             }
         },
+        Command::Insights {
+            db,
+            config,
+            faq,
+            since,
+            json,
+            html,
+            questions,
+            purge,
+        } => insights::insights(insights::Args {
+            db,
+            config,
+            faq: faq_or_default(faq),
+            since,
+            json,
+            html,
+            questions,
+            purge,
+        }),
     }
 }

@@ -8,7 +8,8 @@ use crate::config::{Config, Token};
 
 /// Reads the token from `DISCORD_TOKEN` and runs the bot with `config` (its FAQ folder
 /// already resolved by the caller) until SIGINT or SIGTERM.
-pub fn serve(config: Config) -> anyhow::Result<ExitCode> {
+pub fn serve(mut config: Config) -> anyhow::Result<ExitCode> {
+    config.insights.key = crate::insights::Key::from_env();
     let token = Token::from_env()?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -107,13 +107,18 @@ fn ephemeral(ctx: &Context<'_>) -> bool {
 
 /// The reply as embed plus buttons: suggestion buttons, and "Post in channel" when the
 /// reply is ephemeral.
-fn reply_message(reply: &Reply, ephemeral: bool) -> poise::CreateReply {
+fn reply_message(
+    reply: &Reply,
+    ephemeral: bool,
+    feedback: Option<serenity::CreateActionRow>,
+) -> poise::CreateReply {
     let embed = render::reply_embed(reply);
     let mut buttons: Vec<Button> = render::suggestion_buttons(reply);
     let mut out = respond::reply()
         .embed(respond::embed(&embed))
         .ephemeral(ephemeral);
     let mut rows = respond::rows(&buttons, serenity::ButtonStyle::Secondary);
+    rows.extend(feedback);
     if ephemeral {
         if let Some(share) = render::share_button(reply) {
             buttons = vec![share];
@@ -137,7 +142,9 @@ async fn ask(
     let _busy = ctx.data().busy();
     let answered = ctx.data().knowledge.load().ask(&question);
     tracing::info!(decision = ?decision_name(&answered.outcome.decision), alert = ?answered.alert, "/faq ask");
-    ctx.send(reply_message(&answered.reply, ephemeral(&ctx)))
+    let event = super::feedback::record_command(ctx.data(), ctx.guild_id(), &question); // insights hook
+    let row = super::feedback::buttons(ctx.data(), &event, &answered.reply, None);
+    ctx.send(reply_message(&answered.reply, ephemeral(&ctx), row))
         .await?;
     Ok(())
 }
@@ -186,7 +193,8 @@ async fn show(
             None => k.ask(&entry).reply,
         }
     };
-    ctx.send(reply_message(&reply, ephemeral(&ctx))).await?;
+    ctx.send(reply_message(&reply, ephemeral(&ctx), None))
+        .await?;
     Ok(())
 }
 
@@ -309,7 +317,9 @@ async fn list(
 async fn find_faq_answer(ctx: Context<'_>, message: serenity::Message) -> Result<(), Error> {
     let _busy = ctx.data().busy();
     let answered = ctx.data().knowledge.load().ask(&message.content);
-    ctx.send(reply_message(&answered.reply, ephemeral(&ctx)))
+    let event = super::feedback::record_command(ctx.data(), ctx.guild_id(), &message.content); // insights hook
+    let row = super::feedback::buttons(ctx.data(), &event, &answered.reply, None);
+    ctx.send(reply_message(&answered.reply, ephemeral(&ctx), row))
         .await?;
     Ok(())
 }

@@ -10,7 +10,7 @@ use poise::serenity_prelude as serenity;
 
 use super::render::{self, ButtonAction};
 use super::scope::{self, Scope};
-use super::{respond, trigger, Bot, Error};
+use super::{feedback, respond, trigger, Bot, Error};
 use crate::matcher::{Decision, Explanation, Match, Outcome};
 use crate::reply::Reply;
 use crate::safety::Alert;
@@ -143,7 +143,7 @@ async fn on_message(
 ) -> Result<(), Error> {
     let me = bot.bot_id().unwrap_or(0);
     let (user, channel, now) = (msg.author.id.get(), msg.channel_id.get(), Instant::now());
-    let reply = match scope::classify(&ctx, &bot, &msg).await {
+    let (text, mentioned, direct) = match scope::classify(&ctx, &bot, &msg).await {
         Scope::Ignore => return Ok(()),
         Scope::Unserved { guild } => {
             if bot.scope.first_time_unserved(guild) {
@@ -156,29 +156,34 @@ async fn on_message(
             return Ok(());
         }
         // The text of a DM is never logged nor posted anywhere but the DM itself.
-        Scope::Direct => match bot.plan_dm(&trigger::strip_mention(&msg.content, me)) {
-            Some(reply) => reply,
-            None => return Ok(()),
-        },
+        Scope::Direct => (trigger::strip_mention(&msg.content, me), true, true),
         Scope::Server { mentioned } => {
             let roles = msg
                 .guild_id
                 .map(|g| scope::bot_roles(&ctx, g, me))
                 .unwrap_or_default();
             let text = trigger::strip_mentions(&msg.content, me, &roles);
-            match bot.plan_chat(&text, mentioned, user, channel, now) {
-                Some(reply) => reply,
-                None => return Ok(()),
-            }
+            (text, mentioned, false)
         }
+    };
+    let event = feedback::record_chat(&bot, &msg, &text, mentioned); // insights hook
+    let planned = if direct {
+        bot.plan_dm(&text)
+    } else {
+        bot.plan_chat(&text, mentioned, user, channel, now)
+    };
+    let Some(reply) = planned else {
+        return Ok(());
     };
     let embed = render::reply_embed(&reply);
     let buttons = render::suggestion_buttons(&reply);
     let mut out = respond::message()
         .embed(respond::embed(&embed))
         .reference_message(reply_reference(&msg));
-    if !buttons.is_empty() {
-        out = out.components(respond::rows(&buttons, serenity::ButtonStyle::Secondary));
+    let mut rows = respond::rows(&buttons, serenity::ButtonStyle::Secondary);
+    rows.extend(feedback::buttons(&bot, &event, &reply, Some(user))); // insights hook
+    if !rows.is_empty() {
+        out = out.components(rows);
     }
     // Waits for a slot only to send: the reply is already decided (and its cooldowns
     // taken), so a queue of replies costs no matching twice.
@@ -244,6 +249,9 @@ async fn on_button(
         let response = serenity::CreateInteractionResponse::Message(note);
         press.create_response(&ctx.http, response).await?;
         return Ok(());
+    }
+    if let Some(action) = feedback::Press::parse(&press.data.custom_id) {
+        return feedback::on_press(&ctx, &bot, &press, action).await; // insights hook
     }
     let Some(action) = ButtonAction::parse(&press.data.custom_id) else {
         // E.g. a button of an older version of the bot: say so rather than let Discord

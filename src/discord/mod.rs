@@ -14,6 +14,7 @@
 //! | `moderator`   | `/faqmod reload`: moderators only, servers only                         |
 //! | `scope`       | which chat messages are for the bot: DMs, mentions, question channels, threads |
 //! | `events`      | chat messages and button presses                                        |
+//! | `feedback`    | insights: recording, 👍/👎 and "Not what I asked" buttons, `/faqmod insights`|
 //! | `reload`      | reload with keep-last-good, and the debounced folder watcher            |
 //!
 //! The loaded FAQ lives in an `ArcSwap<Knowledge>`: handlers take a snapshot, compute the
@@ -23,6 +24,7 @@ mod commands;
 pub mod cooldown;
 pub mod diff;
 mod events;
+mod feedback;
 mod moderator;
 mod reload;
 pub mod render;
@@ -110,6 +112,8 @@ pub struct Bot {
     sends: sendq::SendQueue,
     /// Thread parents and servers told they are not served.
     scope: scope::ScopeState,
+    /// Insights recording (queues only; see `crate::insights`).
+    insights: crate::insights::Insights,
 }
 
 /// Counts a handler as in flight until dropped.
@@ -129,6 +133,7 @@ impl Bot {
         Bot {
             knowledge: ArcSwap::from_pointee(knowledge),
             cooldowns: Mutex::new(CooldownBook::new(config.discord.cooldowns)),
+            insights: crate::insights::Insights::start(&config.insights),
             config,
             reload_gate: Mutex::new(()),
             bot_id: AtomicU64::new(0),
@@ -418,6 +423,9 @@ pub async fn run(
     } else {
         tracing::info!("shutdown: all in-flight replies finished");
     }
+    // Insights: write what is queued, then stop the writer.
+    let closing = bot.clone();
+    let _ = tokio::task::spawn_blocking(move || closing.insights.close()).await;
     result.map_err(|e| match e {
         serenity::Error::Gateway(serenity::GatewayError::DisallowedGatewayIntents) => {
             DiscordError::DisallowedIntents

@@ -10,7 +10,7 @@ use super::{is_moderator, respond, Context, Error};
 /// Moderator tools for the FAQ.
 #[poise::command(
     slash_command,
-    subcommands("reload"),
+    subcommands("reload", "super::feedback::insights"),
     subcommand_required,
     default_member_permissions = "MANAGE_GUILD",
     install_context = "Guild",

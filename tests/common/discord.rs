@@ -65,6 +65,10 @@ pub fn test_config(standin: &StandIn, faq_dir: &Path) -> Config {
     config.discord.log_channel = Some(LOG_CHANNEL);
     config.faq.dir = faq_dir.to_path_buf();
     config.faq.watch = false;
+    // insights: a database beside the FAQ copy (the temporary folder), never the repo
+    if let Some(tmp) = faq_dir.parent() {
+        config.insights.db = tmp.join("insights.sqlite3");
+    }
     config
 }
 
