@@ -77,7 +77,9 @@ pub fn insights(args: Args) -> anyhow::Result<ExitCode> {
         );
         return Ok(ExitCode::SUCCESS);
     }
-    let options = super::ask::matcher_options(args.config.as_deref())?;
+    let options = super::load_config(args.config.as_deref())?
+        .map(|(config, _)| config.matcher)
+        .unwrap_or_default();
     let knowledge = Knowledge::load(&args.faq, options)
         .with_context(|| format!("loading the FAQ in {}", args.faq.display()))?;
     let report = match &args.questions {

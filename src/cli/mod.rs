@@ -421,15 +421,22 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             html,
             questions,
             purge,
-        } => insights::insights(insights::Args {
-            db,
-            config,
-            faq: faq_or_default(faq),
-            since,
-            json,
-            html,
-            questions,
-            purge,
-        }),
+        } => {
+            let source = FaqArgs {
+                faq,
+                config: config.clone(),
+            };
+            let (_, dir) = setup(&source, false)?;
+            insights::insights(insights::Args {
+                db,
+                config,
+                faq: dir,
+                since,
+                json,
+                html,
+                questions,
+                purge,
+            })
+        }
     }
 }

@@ -50,13 +50,13 @@ pub(crate) async fn on_event(
                 servers.len()
             );
         }
-        serenity::FullEvent::GuildCreate { guild, .. } => {
-            tracing::info!(server = %guild.name, id = %guild.id, members = guild.member_count, "in server");
-        }
         serenity::FullEvent::GuildCreate { guild, .. }
             if !bot.config.discord.serves(guild.id.get()) =>
         {
             tracing::warn!(guild = %guild.id, "in a server not listed in [discord] servers: not answering there");
+        }
+        serenity::FullEvent::GuildCreate { guild, .. } => {
+            tracing::info!(server = %guild.name, id = %guild.id, members = guild.member_count, "in server");
         }
         serenity::FullEvent::Resume { .. } => tracing::info!("gateway session resumed"),
         serenity::FullEvent::ShardStageUpdate { event } => {
