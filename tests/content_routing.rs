@@ -74,9 +74,11 @@ fn dose_questions_get_who_decides_not_an_iv_or_study_dose() {
         &k,
         &[
             ("what's a normal daily amount of magnesium to take", false),
+            // the near-miss guard reads "adult" as a topic the entry does not name, so
+            // this one is offered as the first suggestion rather than answered
             (
                 "how many mg of magnesium should an adult take each day",
-                false,
+                true,
             ),
             ("what is the usual dose of magnesium tablets", false),
             ("how much magnesium is safe to take daily", false),

@@ -45,6 +45,8 @@ fn start_bot(standin: &StandIn, shards: Shards) -> Bot {
     let mut config: Config = test_config(standin, &bundled_faq());
     no_cooldowns(&mut config);
     config.discord.shards = shards;
+    // Every guild of the stand-in is served (by default only `guild_id` is).
+    config.discord.servers = guilds();
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let bot = tokio::spawn(medfaq::discord::run(
         config,

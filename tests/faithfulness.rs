@@ -314,10 +314,12 @@ fn bundled_copy() -> FaqFixture {
     for rel in [
         "sources.toml",
         "synonyms.toml",
-        "safety.toml",
         "disclaimer.md",
     ] {
         f.write(rel, read(&bundled_faq().join(rel)));
+    }
+    for (name, text) in common::faq::safety_files() {
+        f.write(&format!("safety/{name}"), text);
     }
     for file in std::fs::read_dir(bundled_faq().join("entries")).unwrap() {
         let path = file.unwrap().path();

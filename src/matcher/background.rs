@@ -100,7 +100,7 @@ const UNLISTED: Frequency = Frequency {
 ///
 /// ```
 /// use medfaq::matcher::background::is_topic;
-/// assert!(is_topic("heartburn") && is_topic("cream") && is_topic("child"));
+/// assert!(is_topic("heartburn") && is_topic("gout") && is_topic("child"));
 /// assert!(!is_topic("brother") && !is_topic("receive") && !is_topic("people"));
 /// ```
 pub fn is_topic(word: &str) -> bool {

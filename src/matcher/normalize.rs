@@ -36,13 +36,13 @@ pub fn truncate_chars(text: &str, max_chars: usize) -> &str {
 }
 
 /// The sentences of `text`, each with whether it ends in a question mark. A sentence
-/// ends at `?`, `!`, a line break, or a `.` followed by a space (so "i.v." and "2.5" stay
-/// whole). Empty pieces are skipped.
+/// ends at `?`, `!`, a line break, or a `.` followed by a space or the end (so "2.5" and
+/// "i.v" stay whole, but "i.v. mag" is cut after "i.v."). Empty pieces are skipped.
 ///
 /// ```
 /// use medfaq::matcher::normalize::sentences;
-/// let s = sentences("Long story. Had i.v. mag!\nIs it safe?? ok");
-/// assert_eq!(s, [("Long story.", false), ("Had i.v. mag!", false), ("Is it safe??", true), ("ok", false)]);
+/// let s = sentences("Long story. Had 2.5 g mag!\nIs it safe?? ok");
+/// assert_eq!(s, [("Long story.", false), ("Had 2.5 g mag!", false), ("Is it safe??", true), ("ok", false)]);
 /// ```
 pub fn sentences(text: &str) -> Vec<(&str, bool)> {
     let mut out = Vec::new();

@@ -1231,7 +1231,12 @@ mod tests {
             ..Default::default()
         })
         .await;
-        let identify = |shard: Value| json!({ "op": 2, "d": { "token": "t", "shard": shard } });
+        // Message events need their intent (see `rules::filter_dispatch`).
+        let identify = |shard: Value| {
+            json!({ "op": 2, "d": {
+                "token": "t", "shard": shard, "intents": rules::INTENT_GUILD_MESSAGES
+            } })
+        };
         for bad in [json!([2, 2]), json!([0, 0]), json!(["x"])] {
             let (frames, close) = on_frame(&s.shared, 1, &identify(bad.clone()));
             assert!(frames.is_empty(), "no READY for {bad}");
