@@ -311,11 +311,7 @@ fn a_long_answer_warns_without_failing() {
 /// A copy of the bundled FAQ in a temporary folder.
 fn bundled_copy() -> FaqFixture {
     let f = FaqFixture::empty();
-    for rel in [
-        "sources.toml",
-        "synonyms.toml",
-        "disclaimer.md",
-    ] {
+    for rel in ["sources.toml", "synonyms.toml", "disclaimer.md"] {
         f.write(rel, read(&bundled_faq().join(rel)));
     }
     for (name, text) in common::faq::safety_files() {

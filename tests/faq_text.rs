@@ -53,7 +53,11 @@ fn a_bom_and_crlf_in_any_file_never_reach_a_reply() {
             e.id
         );
     }
-    let k = medfaq::knowledge::Knowledge::new(loaded, medfaq::safety::Rules::bundled(), Default::default());
+    let k = medfaq::knowledge::Knowledge::new(
+        loaded,
+        medfaq::safety::Rules::bundled(),
+        Default::default(),
+    );
     let shown = medfaq::cli::discord_view(&k.ask("can i take magnesium after back surgery").reply);
     assert!(
         !shown.contains('\u{feff}') && !shown.contains('\r'),

@@ -17,8 +17,8 @@ pub mod ratelimit;
 pub mod rules;
 pub mod validate;
 
-pub use ratelimit::{Limit, Mode as RateLimitMode, RateLimits};
 pub use lifecycle::{Violation, ViolationKind};
+pub use ratelimit::{Limit, Mode as RateLimitMode, RateLimits};
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;
