@@ -51,7 +51,7 @@ for page in report questions; do
   "$browser" --headless --no-sandbox --disable-gpu --dump-dom "file://$out/$page.html" \
     2>/dev/null > "$out/$page.dom.html"
   size=$(stat -c %s "$out/$page.png")
-  bars=$(grep -o '<rect' "$out/$page.dom.html" | wc -l)
+  bars=$( (grep -o '<rect' "$out/$page.dom.html" || true) | wc -l)
   echo "$page: screenshot $out/$page.png ($size bytes), $bars SVG bars in the rendered DOM"
   [ "$size" -gt 20000 ] || { echo "  screenshot too small: blank page?" >&2; fail=1; }
 done
