@@ -132,12 +132,12 @@ pub(crate) fn watch(bot: Arc<Bot>, http: Arc<serenity::Http>) {
     let mut debouncer = match debouncer {
         Ok(d) => d,
         Err(e) => {
-            tracing::error!(error = %e, "cannot watch the FAQ folder; use /faq reload");
+            tracing::error!(error = %e, "cannot watch the FAQ folder; use /faqmod reload");
             return;
         }
     };
     if let Err(e) = debouncer.watcher().watch(&dir, RecursiveMode::Recursive) {
-        tracing::error!(error = %e, dir = %dir.display(), "cannot watch the FAQ folder; use /faq reload");
+        tracing::error!(error = %e, dir = %dir.display(), "cannot watch the FAQ folder; use /faqmod reload");
         return;
     }
     if let Some(parent) = dir.parent() {
@@ -145,7 +145,7 @@ pub(crate) fn watch(bot: Arc<Bot>, http: Arc<serenity::Http>) {
             .watcher()
             .watch(parent, RecursiveMode::NonRecursive)
         {
-            tracing::warn!(error = %e, parent = %parent.display(), "cannot watch the FAQ folder's parent; a re-created folder needs /faq reload");
+            tracing::warn!(error = %e, parent = %parent.display(), "cannot watch the FAQ folder's parent; a re-created folder needs /faqmod reload");
         }
     }
     tracing::info!(dir = %dir.display(), "watching the FAQ folder");
