@@ -65,11 +65,24 @@ pub fn test_config(standin: &StandIn, faq_dir: &Path) -> Config {
     config.discord.log_channel = Some(LOG_CHANNEL);
     config.faq.dir = faq_dir.to_path_buf();
     config.faq.watch = false;
-    // insights: a database beside the FAQ copy (the temporary folder), never the repo
-    if let Some(tmp) = faq_dir.parent() {
-        config.insights.db = tmp.join("insights.sqlite3");
-    }
+    // insights: a database of its own in the system's temporary folder, never the repo
+    // (tests that run on the bundled `faq/` would otherwise write beside it)
+    config.insights.db = scratch_db();
     config
+}
+
+/// A fresh insights database path under the system's temporary folder.
+fn scratch_db() -> std::path::PathBuf {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    std::env::temp_dir().join(format!(
+        "medfaq-test-{}-{n}-{nanos}.sqlite3",
+        std::process::id()
+    ))
 }
 
 /// A `tweak` for [`Harness::start`]: no cooldowns at all, for tests where questions flow
