@@ -213,15 +213,5 @@ pub fn catalogue_ids() -> Vec<String> {
         .collect()
 }
 
-/// Runs the `medfaq` binary with `args`: exit code, stdout, stderr.
-pub fn medfaq(args: &[&str]) -> (Option<i32>, String, String) {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_medfaq"))
-        .args(args)
-        .output()
-        .expect("run medfaq");
-    (
-        out.status.code(),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
-}
+/// Runs the `medfaq` binary (one runner for every test: [`super::medfaq`]).
+pub use super::medfaq;
