@@ -120,6 +120,12 @@ struct Guard {
     origin: String,
     patterns: Vec<Pattern>,
     unless: Vec<Pattern>,
+    /// Patterns that cancel the guard wherever they are in the message.
+    unless_anywhere: Vec<Pattern>,
+    /// `before` guards do not reach past these (a new statement: "my husband cant").
+    stop_at: Vec<Pattern>,
+    /// A stop right after a word of this list does not count ("how do I know if my ...").
+    stop_not_after: Option<u16>,
 }
 
 /// The compiled safety rules: word lists, rules, guards and the notices.
@@ -467,6 +473,16 @@ impl Rules {
                     .iter()
                     .any(|q| gs.from < q.to.max(q.from + 1) && q.from < gs.to.max(gs.from + 1))
             };
+            // where a new statement starts ("side effects i cant breathe"): a `before` guard
+            // does not reach the words after it (computed when first needed)
+            let stops = std::cell::OnceCell::new();
+            let stopped = |gs: &Span, p: usize| {
+                !g.stop_at.is_empty()
+                    && stops
+                        .get_or_init(|| self.stops(g, t))
+                        .iter()
+                        .any(|st: &Span| st.from >= gs.to && st.from <= p)
+            };
             let hit = found
                 .iter()
                 .copied()
@@ -483,6 +499,7 @@ impl Rules {
                                     && sentence_of(gs.from) == sentence_of(p)
                                     && (!g.same_clause || clause_of(gs.from) == clause_of(p))
                                     && g.through.is_none_or(|c| (gs.to..p).all(|i| t.covers(c, i)))
+                                    && !stopped(gs, p)
                             })
                     }
                     Where::After(within) => {
@@ -518,9 +535,27 @@ impl Rules {
                     continue;
                 }
             }
+            // a present statement elsewhere ("is it normal ...? it started 10 mins ago")
+            if !g.unless_anywhere.is_empty()
+                && !self
+                    .all_occurrences(&g.unless_anywhere, g.gap, t)
+                    .is_empty()
+            {
+                continue;
+            }
             return Some((gi, gs));
         }
         None
+    }
+
+    /// Where guard `g`'s `stop_at` patterns start a new statement, except right after a
+    /// word of its `stop_not_after` list ("how do i know if my husband is ...").
+    fn stops(&self, g: &Guard, t: &Tagged) -> Vec<Span> {
+        let mut out = self.all_occurrences(&g.stop_at, STOP_GAP, t);
+        if let Some(c) = g.stop_not_after {
+            out.retain(|st| st.from == 0 || !t.covers(c, st.from - 1));
+        }
+        out
     }
 
     fn all_occurrences(&self, patterns: &[Pattern], gap: u16, t: &Tagged) -> Vec<Span> {
@@ -534,6 +569,9 @@ impl Rules {
         out
     }
 }
+
+/// Words allowed between the parts of a `stop_at` pattern ("my [little] son is").
+const STOP_GAP: u16 = 2;
 
 /// The depth-first search for the remaining parts of one pattern occurrence.
 struct Search<'a, F: Fn(usize) -> u16> {
