@@ -88,17 +88,23 @@ fn heldout_half_does_not_fall_back() {
     );
 }
 
-#[test]
-fn tune_half_meets_the_floors() {
-    let (m, miss) = run(&data("safety_tune.jsonl"));
+/// Asserts that the labelled file `name` meets the floors; its metrics.
+fn assert_meets_the_floors(name: &str) -> Metrics {
+    let (m, miss) = run(&data(name));
     let below = m.below_safety_floors();
     assert!(
         below.is_empty(),
-        "{}\n{}\n{}",
+        "{name}: {}\n{}\n{}",
         below.join("\n"),
         m.render_safety(),
         misses(&miss)
     );
+    m
+}
+
+#[test]
+fn tune_half_meets_the_floors() {
+    let m = assert_meets_the_floors("safety_tune.jsonl");
     assert!(m.categories.len() >= 25, "{:?}", m.categories.keys());
 }
 
@@ -111,15 +117,7 @@ fn later_tune_files_meet_the_floors() {
         "safety_tune3.jsonl",
         "safety_tune4.jsonl",
     ] {
-        let (m, miss) = run(&data(name));
-        let below = m.below_safety_floors();
-        assert!(
-            below.is_empty(),
-            "{name}: {}\n{}\n{}",
-            below.join("\n"),
-            m.render_safety(),
-            misses(&miss)
-        );
+        assert_meets_the_floors(name);
     }
 }
 
