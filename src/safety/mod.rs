@@ -340,6 +340,17 @@ impl Rules {
             .join(" ")
     }
 
+    /// Whether some word is covered by `el` (what [`Rules::candidates`] would find is not
+    /// empty), from the concepts present: no list is built.
+    fn possible(el: &Element, t: &Tagged) -> bool {
+        el.iter().any(|atom| match *atom {
+            Atom::Concept(c) => t.has(c),
+            Atom::Start => !t.words.is_empty(),
+            Atom::Number(min) => t.numbers.iter().any(|&(_, v)| v >= min),
+            Atom::NumberAtMost(max) => t.numbers.iter().any(|&(_, v)| v <= max),
+        })
+    }
+
     /// Word ranges covered by `el`.
     fn candidates(&self, el: &Element, t: &Tagged, out: &mut Vec<Span>) {
         out.clear();
@@ -389,14 +400,15 @@ impl Rules {
         t: &Tagged,
         mut f: impl FnMut(Span, &[Span]) -> bool,
     ) {
+        if !p.elements.iter().all(|el| Rules::possible(el, t)) {
+            return; // a part is missing: no occurrence (most patterns, most messages)
+        }
         let k = p.elements.len();
         let mut cands: Vec<Vec<Span>> = Vec::with_capacity(k);
         for el in &p.elements {
             let mut v = Vec::new();
             self.candidates(el, t, &mut v);
-            if v.is_empty() {
-                return; // a part is missing: no occurrence
-            }
+            debug_assert!(!v.is_empty(), "possible() said every part is there");
             cands.push(v);
         }
         let sentence = |i: usize| t.words.words[i.min(t.words.len() - 1)].sentence;

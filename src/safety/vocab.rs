@@ -54,9 +54,29 @@ pub(super) struct Vocab {
     prefixes: FxHashMap<[u8; 3], Vec<(Box<str>, u16)>>,
     /// phrases keyed by their first word: (the other terms, concept)
     phrases: FxHashMap<Box<str>, Vec<(Vec<Term>, u16)>>,
-    /// correction targets by first byte: (word, is a prefix)
-    targets: FxHashMap<u8, Vec<(Box<str>, bool)>>,
+    /// correction targets by first byte, in word order
+    targets: FxHashMap<u8, Vec<Target>>,
     never: FxHashSet<Box<str>>,
+}
+
+/// A word (or a prefix) a typo may be read as.
+#[derive(Debug, Clone)]
+struct Target {
+    word: Box<str>,
+    prefix: bool,
+    /// [`letters`] of `word`
+    letters: u64,
+}
+
+/// The set of bytes of `w`, one bit per byte value modulo 64 (for letters: one per letter).
+fn letters(w: &[u8]) -> u64 {
+    w.iter().fold(0, |m, &b| m | 1u64 << (b & 63))
+}
+
+/// A lower bound of the edit distance between two words with letter sets `a` and `b`:
+/// each edit brings in at most one new letter and removes at most one.
+fn letter_bound(a: u64, b: u64) -> usize {
+    (a & !b).count_ones().max((b & !a).count_ones()) as usize
 }
 
 /// A message read against the vocabulary.
@@ -69,6 +89,8 @@ pub(super) struct Tagged {
     pub corrections: Vec<(usize, Box<str>)>,
     /// (word index, value) of number words and digits
     pub numbers: Vec<(usize, u32)>,
+    /// The concepts with at least one hit, one bit each.
+    present: Vec<u64>,
 }
 
 impl Tagged {
@@ -77,6 +99,12 @@ impl Tagged {
         let lo = self.hits.partition_point(|h| h.concept < concept);
         let hi = self.hits.partition_point(|h| h.concept <= concept);
         &self.hits[lo..hi]
+    }
+    /// Whether `concept` has a hit.
+    pub fn has(&self, concept: u16) -> bool {
+        self.present
+            .get(usize::from(concept / 64))
+            .is_some_and(|b| b & (1u64 << (concept % 64)) != 0)
     }
     /// Whether word `i` is covered by `concept`.
     pub fn covers(&self, concept: u16, i: usize) -> bool {
@@ -152,11 +180,22 @@ impl Vocab {
                 }
             }
         }
-        for v in targets.values_mut() {
-            v.sort();
-            v.dedup();
-        }
-        self.targets = targets;
+        self.targets = targets
+            .into_iter()
+            .map(|(first, mut v)| {
+                v.sort();
+                v.dedup();
+                let v = v
+                    .into_iter()
+                    .map(|(word, prefix)| Target {
+                        letters: letters(word.as_bytes()),
+                        word,
+                        prefix,
+                    })
+                    .collect();
+                (first, v)
+            })
+            .collect();
     }
 
     fn known(&self, word: &str) -> bool {
@@ -190,27 +229,45 @@ impl Vocab {
             return None;
         }
         let max = max_typo_distance(n);
+        let bytes = word.as_bytes();
+        // Speed, same result: a target whose letters alone put it further than allowed
+        // is skipped without computing the distance, and the scan stops at the least
+        // distance possible (1 for a word the vocabulary lacks; the first best wins).
+        let floor = usize::from(!self.known(word));
+        // the letters of each start of the word (distances are only computed below 48)
+        let mut starts = [0u64; OSA_MAX_LEN];
+        for k in 1..OSA_MAX_LEN.min(n + 1) {
+            starts[k] = starts[k - 1] | letters(&bytes[k - 1..k]);
+        }
         let mut best: Option<(usize, &str)> = None;
-        for (t, is_prefix) in self.targets.get(&word.as_bytes()[0])? {
-            let (d, bound) = if *is_prefix {
+        for t in self.targets.get(&bytes[0])? {
+            let tb = t.word.as_bytes();
+            let (d, bound) = if t.prefix {
                 // compare the start of the word with the prefix, give or take a letter,
                 // within one edit
-                let m = t.len();
+                let m = tb.len();
                 let d = [m.saturating_sub(1), m, m + 1]
                     .into_iter()
                     .filter(|&k| k >= 4 && k <= n)
-                    .map(|k| osa_within(&word.as_bytes()[..k], t.as_bytes(), 1))
+                    .filter(|&k| k < OSA_MAX_LEN && letter_bound(starts[k], t.letters) <= 1)
+                    .map(|k| osa_within(&bytes[..k], tb, 1))
                     .min()
                     .unwrap_or(usize::MAX);
                 (d, 1)
             } else {
-                if t.len().abs_diff(n) > max {
+                if tb.len().abs_diff(n) > max
+                    || n >= OSA_MAX_LEN
+                    || letter_bound(starts[n], t.letters) > max
+                {
                     continue;
                 }
-                (osa_within(word.as_bytes(), t.as_bytes(), max), max)
+                (osa_within(bytes, tb, max), max)
             };
             if d <= bound && best.is_none_or(|(bd, _)| d < bd) {
-                best = Some((d, t));
+                best = Some((d, &t.word));
+                if d <= floor {
+                    break;
+                }
             }
         }
         best.map(|(_, t)| t)
@@ -227,14 +284,19 @@ impl Vocab {
         // the form each word is read as (a correction, or itself)
         let mut forms: Vec<&str> = Vec::with_capacity(n);
         let mut fixed: Vec<(usize, &str)> = Vec::new();
+        // what each unknown word was read as, so a word repeated is looked up once
+        let mut seen: FxHashMap<&str, Option<&str>> = FxHashMap::default();
         for i in 0..n {
             let w = t.words.get(i);
             if !self.known(w) {
-                // "throat's" is written "throats": read it as "throat" when that is known
-                let singular = w
-                    .strip_suffix('s')
-                    .filter(|s| s.len() >= 3 && self.known(s));
-                if let Some(c) = singular.or_else(|| self.correct(w)) {
+                let read = *seen.entry(w).or_insert_with(|| {
+                    // "throat's" is written "throats": read it as "throat" when that is known
+                    let singular = w
+                        .strip_suffix('s')
+                        .filter(|s| s.len() >= 3 && self.known(s));
+                    singular.or_else(|| self.correct(w))
+                });
+                if let Some(c) = read {
                     fixed.push((i, c));
                 }
             }
@@ -288,6 +350,10 @@ impl Vocab {
         }
         hits.sort_unstable();
         hits.dedup();
+        t.present = vec![0; self.names.len().div_ceil(64)];
+        for h in &hits {
+            t.present[usize::from(h.concept / 64)] |= 1u64 << (h.concept % 64);
+        }
         t.hits = hits;
         t.corrections = fixed.into_iter().map(|(i, c)| (i, c.into())).collect();
         t
@@ -342,10 +408,13 @@ fn number_value(w: &str) -> Option<u32> {
     })
 }
 
+/// Words this long or longer are never within a typo of anything ([`osa_within`]).
+const OSA_MAX_LEN: usize = 48;
+
 /// Optimal string alignment distance between `a` and `b`, or `max + 1` once it is
 /// certain to exceed `max`. Byte-wise (the words are ASCII), rows on the stack.
 fn osa_within(a: &[u8], b: &[u8], max: usize) -> usize {
-    const N: usize = 48;
+    const N: usize = OSA_MAX_LEN;
     if a.len() >= N || b.len() >= N {
         return max + 1;
     }
