@@ -48,15 +48,26 @@ pub(super) struct Hit {
 #[derive(Debug, Clone, Default)]
 pub(super) struct Vocab {
     names: Vec<String>,
-    /// whole words -> concepts
-    exact: FxHashMap<Box<str>, Vec<u16>>,
+    /// whole words -> the concepts they are and the phrases they start
+    exact: FxHashMap<Box<str>, WordEntry>,
     /// prefix entries keyed by their first 3 bytes
     prefixes: FxHashMap<[u8; 3], Vec<(Box<str>, u16)>>,
-    /// phrases keyed by their first word: (the other terms, concept)
-    phrases: FxHashMap<Box<str>, Vec<(Vec<Term>, u16)>>,
     /// correction targets by first byte, in word order
     targets: FxHashMap<u8, Vec<Target>>,
     never: FxHashSet<Box<str>>,
+}
+
+/// What a whole word of the vocabulary is: the concepts it is in (a one-word entry), and
+/// the phrases it starts, indexed by their second term so a frequent first word ("my",
+/// "cant") does not try each of its phrases.
+#[derive(Debug, Clone, Default)]
+struct WordEntry {
+    concepts: Vec<u16>,
+    /// phrases whose second term is a whole word, by that word: (the terms after it,
+    /// concept)
+    phrases: FxHashMap<Box<str>, Vec<(Vec<Term>, u16)>>,
+    /// phrases whose second term is a prefix: (the prefix, the terms after it, concept)
+    prefixed: Vec<(Box<str>, Vec<Term>, u16)>,
 }
 
 /// A word (or a prefix) a typo may be read as.
@@ -130,7 +141,7 @@ impl Vocab {
         if terms.len() == 1 {
             match terms.pop().expect("one term") {
                 Term::Word(w) => {
-                    let ids = self.exact.entry(w).or_default();
+                    let ids = &mut self.exact.entry(w).or_default().concepts;
                     if !ids.contains(&concept) {
                         ids.push(concept);
                     }
@@ -144,10 +155,15 @@ impl Vocab {
             let Term::Word(first) = terms.remove(0) else {
                 unreachable!("the parser refuses a phrase starting with a prefix")
             };
-            self.phrases
-                .entry(first)
-                .or_default()
-                .push((terms, concept));
+            let entry = self.exact.entry(first).or_default();
+            match terms.remove(0) {
+                Term::Word(second) => entry
+                    .phrases
+                    .entry(second)
+                    .or_default()
+                    .push((terms, concept)),
+                Term::Prefix(second) => entry.prefixed.push((second, terms, concept)),
+            }
         }
     }
 
@@ -161,7 +177,7 @@ impl Vocab {
         let mut targets: FxHashMap<u8, Vec<(Box<str>, bool)>> = FxHashMap::default();
         let user_word =
             |w: &str| !w.is_empty() && w.is_ascii() && !w.bytes().any(|b| b.is_ascii_digit());
-        for w in self.exact.keys().chain(self.phrases.keys()) {
+        for w in self.exact.keys() {
             // literal words of patterns (`=name` concepts) are vocabulary too
             if w.len() >= 5 && user_word(w) {
                 targets
@@ -199,9 +215,7 @@ impl Vocab {
     }
 
     fn known(&self, word: &str) -> bool {
-        self.exact.contains_key(word)
-            || self.phrases.contains_key(word)
-            || self.prefix_concepts(word).next().is_some()
+        self.exact.contains_key(word) || self.prefix_concepts(word).next().is_some()
     }
 
     fn prefix_concepts<'a>(&'a self, word: &'a str) -> impl Iterator<Item = u16> + 'a {
@@ -314,8 +328,9 @@ impl Vocab {
         let mut hits = Vec::new();
         for (i, &form) in forms.iter().enumerate() {
             let at = i as u16;
-            if let Some(ids) = self.exact.get(form) {
-                hits.extend(ids.iter().map(|&c| Hit {
+            let entry = self.exact.get(form);
+            if let Some(e) = entry {
+                hits.extend(e.concepts.iter().map(|&c| Hit {
                     concept: c,
                     from: at,
                     to: at + 1,
@@ -326,21 +341,33 @@ impl Vocab {
                 from: at,
                 to: at + 1,
             }));
-            if let Some(list) = self.phrases.get(form) {
-                for (rest, c) in list {
-                    let end = i + 1 + rest.len();
-                    // a corrected word also matches as written ("everyones" is read as
-                    // "everyone" but still completes "after everyones asleep")
+            if let Some(e) = entry.filter(|_| i + 1 < n) {
+                // a corrected word also matches as written ("everyones" is read as
+                // "everyone" but still completes "after everyones asleep")
+                let (second, second_written) = (forms[i + 1], t.words.get(i + 1));
+                let mut phrase = |rest: &[Term], c: u16| {
+                    let end = i + 2 + rest.len();
                     if end <= n
                         && rest.iter().enumerate().all(|(k, term)| {
-                            term.matches(forms[i + 1 + k]) || term.matches(t.words.get(i + 1 + k))
+                            term.matches(forms[i + 2 + k]) || term.matches(t.words.get(i + 2 + k))
                         })
                     {
                         hits.push(Hit {
-                            concept: *c,
+                            concept: c,
                             from: at,
                             to: end as u16,
                         });
+                    }
+                };
+                let written = (second_written != second).then_some(second_written);
+                for w in std::iter::once(second).chain(written) {
+                    for (rest, c) in e.phrases.get(w).into_iter().flatten() {
+                        phrase(rest, *c);
+                    }
+                }
+                for (p, rest, c) in &e.prefixed {
+                    if second.starts_with(&**p) || second_written.starts_with(&**p) {
+                        phrase(rest, *c);
                     }
                 }
             }
@@ -348,8 +375,17 @@ impl Vocab {
                 t.numbers.push((i, v));
             }
         }
-        hits.sort_unstable();
-        hits.dedup();
+        // sorted by (concept, from, to) as one number each: faster than comparing fields
+        let key = |h: &Hit| u64::from(h.concept) << 32 | u64::from(h.from) << 16 | u64::from(h.to);
+        let mut keys: Vec<u64> = hits.iter().map(key).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        hits.clear();
+        hits.extend(keys.into_iter().map(|k| Hit {
+            concept: (k >> 32) as u16,
+            from: (k >> 16) as u16,
+            to: k as u16,
+        }));
         t.present = vec![0; self.names.len().div_ceil(64)];
         for h in &hits {
             t.present[usize::from(h.concept / 64)] |= 1u64 << (h.concept % 64);
