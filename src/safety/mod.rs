@@ -351,9 +351,9 @@ impl Rules {
         })
     }
 
-    /// Word ranges covered by `el`.
+    /// Appends to `out` the word ranges covered by `el`, in word order, once each.
     fn candidates(&self, el: &Element, t: &Tagged, out: &mut Vec<Span>) {
-        out.clear();
+        let start = out.len();
         for atom in el {
             match *atom {
                 Atom::Concept(c) => out.extend(t.of(c).iter().map(|h| Span {
@@ -383,10 +383,18 @@ impl Rules {
             }
         }
         if el.len() > 1 {
-            out.sort_unstable_by_key(|s| (s.from, s.to));
-            out.dedup();
+            out[start..].sort_unstable_by_key(|s| (s.from, s.to));
+            // dedup of the appended part only
+            let mut kept = start;
+            for i in start..out.len() {
+                if kept == start || out[i] != out[kept - 1] {
+                    out[kept] = out[i];
+                    kept += 1;
+                }
+            }
+            out.truncate(kept);
         }
-        debug_assert!(out.windows(2).all(|w| w[0].from <= w[1].from));
+        debug_assert!(out[start..].windows(2).all(|w| w[0].from <= w[1].from));
     }
 
     /// Calls `f` with each occurrence of `p` (one per starting place) and where each of
@@ -404,22 +412,29 @@ impl Rules {
             return; // a part is missing: no occurrence (most patterns, most messages)
         }
         let k = p.elements.len();
-        let mut cands: Vec<Vec<Span>> = Vec::with_capacity(k);
-        for el in &p.elements {
-            let mut v = Vec::new();
-            self.candidates(el, t, &mut v);
-            debug_assert!(!v.is_empty(), "possible() said every part is there");
-            cands.push(v);
+        // the candidates of every part in one buffer: part j's are flat[ends[j]..ends[j + 1]]
+        let mut flat: Vec<Span> = Vec::new();
+        let mut ends = [0usize; 9];
+        for (j, el) in p.elements.iter().enumerate() {
+            self.candidates(el, t, &mut flat);
+            ends[j + 1] = flat.len();
+            debug_assert!(ends[j + 1] > ends[j], "possible() said every part is there");
         }
+        let mut cands: [&[Span]; 8] = [&[]; 8];
+        for (j, c) in cands.iter_mut().enumerate().take(k) {
+            *c = &flat[ends[j]..ends[j + 1]];
+        }
+        let cands = &cands[..k];
         let sentence = |i: usize| t.words.words[i.min(t.words.len() - 1)].sentence;
-        let mut order: Vec<usize> = (0..k).collect();
+        let mut order = [0, 1, 2, 3, 4, 5, 6, 7];
+        let order = &mut order[..k];
         let mut parts = [Span { from: 0, to: 0 }; 8];
         loop {
-            for &first in &cands[order[0]] {
+            for &first in cands[order[0]] {
                 parts[order[0]] = first;
                 let search = Search {
-                    cands: &cands,
-                    order: &order,
+                    cands,
+                    order,
                     gap: gap as usize,
                     across,
                     sentence: &sentence,
@@ -436,7 +451,7 @@ impl Rules {
                     }
                 }
             }
-            if !any_order || !next_permutation(&mut order) {
+            if !any_order || !next_permutation(order) {
                 return;
             }
         }
@@ -468,7 +483,7 @@ impl Rules {
             {
                 continue;
             }
-            let found = cache.get(gi, || self.all_occurrences(&g.patterns, g.gap, t));
+            let found = cache.get(false, gi, || self.all_occurrences(&g.patterns, g.gap, t));
             let in_clause = |gs: &Span| {
                 let c = clause_of(gs.from);
                 !g.same_clause || (c >= s_clause_lo && c <= s_clause_hi)
@@ -515,17 +530,17 @@ impl Rules {
                 });
             let Some(gs) = hit else { continue };
             if !g.unless.is_empty() {
-                let voided =
-                    self.all_occurrences(&g.unless, g.gap, t)
-                        .iter()
-                        .any(|u| match g.place {
-                            Where::Message => true,
-                            Where::Clause => {
-                                let c = clause_of(u.from);
-                                c >= s_clause_lo && c <= s_clause_hi
-                            }
-                            _ => sentence_of(u.from) == s_sent,
-                        });
+                let voided = cache
+                    .get(true, gi, || self.all_occurrences(&g.unless, g.gap, t))
+                    .iter()
+                    .any(|u| match g.place {
+                        Where::Message => true,
+                        Where::Clause => {
+                            let c = clause_of(u.from);
+                            c >= s_clause_lo && c <= s_clause_hi
+                        }
+                        _ => sentence_of(u.from) == s_sent,
+                    });
                 if voided {
                     continue;
                 }
@@ -549,7 +564,7 @@ impl Rules {
 
 /// The depth-first search for the remaining parts of one pattern occurrence.
 struct Search<'a, F: Fn(usize) -> u16> {
-    cands: &'a [Vec<Span>],
+    cands: &'a [&'a [Span]],
     order: &'a [usize],
     gap: usize,
     across: bool,
@@ -563,7 +578,7 @@ impl<F: Fn(usize) -> u16> Search<'_, F> {
         let Some(&j) = self.order.get(depth) else {
             return true;
         };
-        for c in &self.cands[j] {
+        for c in self.cands[j] {
             if c.from < prev.to {
                 continue;
             }
@@ -582,15 +597,34 @@ impl<F: Fn(usize) -> u16> Search<'_, F> {
     }
 }
 
-/// Guard occurrences, computed once per message and guard when first needed.
-struct GuardCache(Vec<Option<Vec<Span>>>);
+/// Guard occurrences (of `match` and of `unless`), computed once per message and guard
+/// when first needed.
+struct GuardCache {
+    guards: usize,
+    found: Vec<Option<Vec<Span>>>,
+    unless: Vec<Option<Vec<Span>>>,
+}
 
 impl GuardCache {
-    fn new(n: usize) -> GuardCache {
-        GuardCache(vec![None; n])
+    fn new(guards: usize) -> GuardCache {
+        // nothing allocated until a rule matches
+        GuardCache {
+            guards,
+            found: Vec::new(),
+            unless: Vec::new(),
+        }
     }
-    fn get(&mut self, i: usize, f: impl FnOnce() -> Vec<Span>) -> &[Span] {
-        self.0[i].get_or_insert_with(f)
+    /// Guard `i`'s occurrences of its `match` patterns (of its `unless` ones if `unless`).
+    fn get(&mut self, unless: bool, i: usize, f: impl FnOnce() -> Vec<Span>) -> &[Span] {
+        let slots = if unless {
+            &mut self.unless
+        } else {
+            &mut self.found
+        };
+        if slots.is_empty() {
+            slots.resize_with(self.guards, || None);
+        }
+        slots[i].get_or_insert_with(f)
     }
 }
 

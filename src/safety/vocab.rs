@@ -52,8 +52,8 @@ pub(super) struct Vocab {
     exact: FxHashMap<Box<str>, WordEntry>,
     /// prefix entries keyed by their first 3 bytes
     prefixes: FxHashMap<[u8; 3], Vec<(Box<str>, u16)>>,
-    /// correction targets by first byte, in word order
-    targets: FxHashMap<u8, Vec<Target>>,
+    /// correction targets by first byte
+    targets: FxHashMap<u8, Targets>,
     never: FxHashSet<Box<str>>,
 }
 
@@ -74,9 +74,20 @@ struct WordEntry {
 #[derive(Debug, Clone)]
 struct Target {
     word: Box<str>,
-    prefix: bool,
+    /// place in word order among the targets with the same first letter: of two targets
+    /// as close to a typo, the first in word order wins
+    rank: u32,
     /// [`letters`] of `word`
     letters: u64,
+}
+
+/// The correction targets starting with one letter.
+#[derive(Debug, Clone, Default)]
+struct Targets {
+    /// whole words by length (only lengths below [`OSA_MAX_LEN`]: no longer word is
+    /// within a typo of anything), so a word is only compared with the lengths it can reach
+    words: Vec<Vec<Target>>,
+    prefixes: Vec<Target>,
 }
 
 /// The set of bytes of `w`, one bit per byte value modulo 64 (for letters: one per letter).
@@ -201,15 +212,26 @@ impl Vocab {
             .map(|(first, mut v)| {
                 v.sort();
                 v.dedup();
-                let v = v
-                    .into_iter()
-                    .map(|(word, prefix)| Target {
-                        letters: letters(word.as_bytes()),
-                        word,
-                        prefix,
-                    })
-                    .collect();
-                (first, v)
+                let mut t = Targets {
+                    words: vec![Vec::new(); OSA_MAX_LEN],
+                    prefixes: Vec::new(),
+                };
+                for (rank, (word, prefix)) in v.into_iter().enumerate() {
+                    let (len, target) = (
+                        word.len(),
+                        Target {
+                            letters: letters(word.as_bytes()),
+                            rank: rank as u32,
+                            word,
+                        },
+                    );
+                    if prefix {
+                        t.prefixes.push(target);
+                    } else if len < OSA_MAX_LEN {
+                        t.words[len].push(target);
+                    }
+                }
+                (first, t)
             })
             .collect();
     }
@@ -244,47 +266,46 @@ impl Vocab {
         }
         let max = max_typo_distance(n);
         let bytes = word.as_bytes();
-        // Speed, same result: a target whose letters alone put it further than allowed
-        // is skipped without computing the distance, and the scan stops at the least
-        // distance possible (1 for a word the vocabulary lacks; the first best wins).
-        let floor = usize::from(!self.known(word));
+        // Speed, same result: only whole words of a length within reach are compared, and
+        // a target whose letters alone put it further than allowed is skipped without
+        // computing the distance.
         // the letters of each start of the word (distances are only computed below 48)
         let mut starts = [0u64; OSA_MAX_LEN];
         for k in 1..OSA_MAX_LEN.min(n + 1) {
             starts[k] = starts[k - 1] | letters(&bytes[k - 1..k]);
         }
-        let mut best: Option<(usize, &str)> = None;
-        for t in self.targets.get(&bytes[0])? {
+        let targets = self.targets.get(&bytes[0])?;
+        // the closest target, the first in word order among equals: (distance, rank)
+        let mut best: Option<(usize, u32, &str)> = None;
+        for t in &targets.prefixes {
+            // compare the start of the word with the prefix, give or take a letter,
+            // within one edit
             let tb = t.word.as_bytes();
-            let (d, bound) = if t.prefix {
-                // compare the start of the word with the prefix, give or take a letter,
-                // within one edit
-                let m = tb.len();
-                let d = [m.saturating_sub(1), m, m + 1]
-                    .into_iter()
-                    .filter(|&k| k >= 4 && k <= n)
-                    .filter(|&k| k < OSA_MAX_LEN && letter_bound(starts[k], t.letters) <= 1)
-                    .map(|k| osa_within(&bytes[..k], tb, 1))
-                    .min()
-                    .unwrap_or(usize::MAX);
-                (d, 1)
-            } else {
-                if tb.len().abs_diff(n) > max
-                    || n >= OSA_MAX_LEN
-                    || letter_bound(starts[n], t.letters) > max
-                {
+            let m = tb.len();
+            let d = [m.saturating_sub(1), m, m + 1]
+                .into_iter()
+                .filter(|&k| k >= 4 && k <= n)
+                .filter(|&k| k < OSA_MAX_LEN && letter_bound(starts[k], t.letters) <= 1)
+                .map(|k| osa_within(&bytes[..k], tb, 1))
+                .min()
+                .unwrap_or(usize::MAX);
+            if d <= 1 && best.is_none_or(|(bd, br, _)| (d, t.rank) < (bd, br)) {
+                best = Some((d, t.rank, &t.word));
+            }
+        }
+        if n < OSA_MAX_LEN {
+            let lengths = n.saturating_sub(max)..=(n + max).min(OSA_MAX_LEN - 1);
+            for t in targets.words[lengths].iter().flatten() {
+                if letter_bound(starts[n], t.letters) > max {
                     continue;
                 }
-                (osa_within(bytes, tb, max), max)
-            };
-            if d <= bound && best.is_none_or(|(bd, _)| d < bd) {
-                best = Some((d, &t.word));
-                if d <= floor {
-                    break;
+                let d = osa_within(bytes, t.word.as_bytes(), max);
+                if d <= max && best.is_none_or(|(bd, br, _)| (d, t.rank) < (bd, br)) {
+                    best = Some((d, t.rank, &t.word));
                 }
             }
         }
-        best.map(|(_, t)| t)
+        best.map(|(_, _, t)| t)
     }
 
     /// Reads `message`: its words and the concepts they carry.
@@ -297,38 +318,43 @@ impl Vocab {
         let n = t.words.len();
         // the form each word is read as (a correction, or itself)
         let mut forms: Vec<&str> = Vec::with_capacity(n);
+        // the vocabulary entry of each form (looked up once)
+        let mut entries: Vec<Option<&WordEntry>> = Vec::with_capacity(n);
         let mut fixed: Vec<(usize, &str)> = Vec::new();
         // what each unknown word was read as, so a word repeated is looked up once
         let mut seen: FxHashMap<&str, Option<&str>> = FxHashMap::default();
         for i in 0..n {
             let w = t.words.get(i);
-            if !self.known(w) {
-                let read = *seen.entry(w).or_insert_with(|| {
+            let entry = self.exact.get(w);
+            // `known(w)`, reusing the lookup
+            let known = entry.is_some() || self.prefix_concepts(w).next().is_some();
+            let read = if known {
+                None
+            } else {
+                *seen.entry(w).or_insert_with(|| {
                     // "throat's" is written "throats": read it as "throat" when that is known
                     let singular = w
                         .strip_suffix('s')
                         .filter(|s| s.len() >= 3 && self.known(s));
                     singular.or_else(|| self.correct(w))
-                });
-                if let Some(c) = read {
+                })
+            };
+            match read {
+                Some(c) => {
                     fixed.push((i, c));
-                }
-            }
-        }
-        let mut next_fix = fixed.iter().peekable();
-        for i in 0..n {
-            match next_fix.peek() {
-                Some((at, c)) if *at == i => {
                     forms.push(c);
-                    next_fix.next();
+                    entries.push(self.exact.get(c));
                 }
-                _ => forms.push(t.words.get(i)),
+                None => {
+                    forms.push(w);
+                    entries.push(entry);
+                }
             }
         }
-        let mut hits = Vec::new();
+        let mut hits = Vec::with_capacity(2 * n);
         for (i, &form) in forms.iter().enumerate() {
             let at = i as u16;
-            let entry = self.exact.get(form);
+            let entry = entries[i];
             if let Some(e) = entry {
                 hits.extend(e.concepts.iter().map(|&c| Hit {
                     concept: c,
