@@ -72,6 +72,8 @@ enum Atom {
 
 #[derive(Debug, Clone)]
 struct Pattern {
+    /// Index among every pattern of the rules and guards ([`Rules::index_patterns`]).
+    id: u32,
     elements: Vec<Element>,
     text: String,
     /// `file:line`
@@ -129,6 +131,12 @@ pub struct Rules {
     vocab: Vocab,
     rules: Vec<Rule>,
     guards: Vec<Guard>,
+    /// pattern ids by concept: the patterns that can only match a message where the
+    /// concept has a hit (each pattern is listed under the concepts of one of its parts)
+    triggers: Vec<Vec<u32>>,
+    /// patterns no concept rules out (every part holds `^` or a number)
+    untriggered: Vec<u32>,
+    pattern_count: usize,
 }
 
 /// Why one rule fired on a message, or why it was kept quiet.
@@ -229,9 +237,79 @@ impl Rules {
         }
     }
 
+    /// Numbers every pattern and lists each under the concepts of its rarest part, so a
+    /// message only tries the patterns one of its concepts triggers (called once, when
+    /// the rules are built).
+    fn index_patterns(&mut self) {
+        self.triggers = vec![Vec::new(); self.vocab.concept_count()];
+        self.untriggered.clear();
+        let mut id = 0u32;
+        let patterns = self.rules.iter_mut().flat_map(|r| &mut r.patterns).chain(
+            self.guards
+                .iter_mut()
+                .flat_map(|g| g.patterns.iter_mut().chain(&mut g.unless)),
+        );
+        for p in patterns {
+            p.id = id;
+            id += 1;
+            // the part whose concepts are least common; a part holding `^` or a number
+            // cannot be indexed
+            let rarest = p
+                .elements
+                .iter()
+                .filter_map(|el| {
+                    el.iter()
+                        .map(|a| match *a {
+                            Atom::Concept(c) => Some(self.vocab.commonness(c)),
+                            _ => None,
+                        })
+                        .sum::<Option<u32>>()
+                        .map(|w| (w, el))
+                })
+                .min_by_key(|(w, _)| *w);
+            match rarest {
+                Some((_, el)) => {
+                    for a in el {
+                        if let Atom::Concept(c) = *a {
+                            let list = &mut self.triggers[usize::from(c)];
+                            if list.last() != Some(&p.id) {
+                                list.push(p.id);
+                            }
+                        }
+                    }
+                }
+                None => self.untriggered.push(p.id),
+            }
+        }
+        self.pattern_count = id as usize;
+    }
+
+    /// Reads `message`: its words, their concepts, and the patterns that may match.
+    fn read(&self, message: &str) -> Tagged {
+        let mut t = self.vocab.tag(message);
+        let mut may = vec![0u64; self.pattern_count.div_ceil(64)];
+        let mut set = |id: u32| may[id as usize / 64] |= 1u64 << (id % 64);
+        self.untriggered.iter().copied().for_each(&mut set);
+        for c in t.concepts() {
+            self.triggers[usize::from(c)]
+                .iter()
+                .copied()
+                .for_each(&mut set);
+        }
+        t.may_match = may;
+        t
+    }
+
+    /// Whether pattern `p` may match the message read as `t`: its indexed part has a hit.
+    fn may_match(p: &Pattern, t: &Tagged) -> bool {
+        t.may_match
+            .get(p.id as usize / 64)
+            .is_some_and(|b| b & (1u64 << (p.id % 64)) != 0)
+    }
+
     /// The alert this message raises, if any.
     pub fn check(&self, message: &str) -> Option<Alert> {
-        let t = self.vocab.tag(message);
+        let t = self.read(message);
         let mut cache = GuardCache::new(self.guards.len());
         for alert in [Alert::Crisis, Alert::Emergency] {
             for rule in self.rules.iter().filter(|r| r.alert == alert) {
@@ -263,7 +341,7 @@ impl Rules {
     /// What the check saw: every rule that matched, with the guard that kept it quiet if
     /// one did, and the typo corrections made.
     pub fn assess(&self, message: &str) -> Assessment {
-        let t = self.vocab.tag(message);
+        let t = self.read(message);
         let mut cache = GuardCache::new(self.guards.len());
         let mut findings = Vec::new();
         for rule in &self.rules {
@@ -408,7 +486,7 @@ impl Rules {
         t: &Tagged,
         mut f: impl FnMut(Span, &[Span]) -> bool,
     ) {
-        if !p.elements.iter().all(|el| Rules::possible(el, t)) {
+        if !Rules::may_match(p, t) || !p.elements.iter().all(|el| Rules::possible(el, t)) {
             return; // a part is missing: no occurrence (most patterns, most messages)
         }
         let k = p.elements.len();

@@ -48,6 +48,9 @@ pub(super) struct Hit {
 #[derive(Debug, Clone, Default)]
 pub(super) struct Vocab {
     names: Vec<String>,
+    /// how often each concept is expected to have a hit: 1 per entry, 50 per entry that
+    /// is a stop word ("my", "i"); see [`Vocab::commonness`]
+    commonness: Vec<u32>,
     /// whole words -> the concepts they are and the phrases they start
     exact: FxHashMap<Box<str>, WordEntry>,
     /// prefix entries keyed by their first 3 bytes
@@ -113,6 +116,9 @@ pub(super) struct Tagged {
     pub numbers: Vec<(usize, u32)>,
     /// The concepts with at least one hit, one bit each.
     present: Vec<u64>,
+    /// The patterns that may match (see `Rules::may_match`), one bit each by pattern id;
+    /// set by the caller.
+    pub may_match: Vec<u64>,
 }
 
 impl Tagged {
@@ -128,6 +134,16 @@ impl Tagged {
             .get(usize::from(concept / 64))
             .is_some_and(|b| b & (1u64 << (concept % 64)) != 0)
     }
+    /// The concepts with a hit, each once, in order.
+    pub fn concepts(&self) -> impl Iterator<Item = u16> + '_ {
+        let mut last = None;
+        self.hits.iter().filter_map(move |h| {
+            (last != Some(h.concept)).then(|| {
+                last = Some(h.concept);
+                h.concept
+            })
+        })
+    }
     /// Whether word `i` is covered by `concept`.
     pub fn covers(&self, concept: u16, i: usize) -> bool {
         self.of(concept)
@@ -139,7 +155,19 @@ impl Tagged {
 impl Vocab {
     pub fn add_concept(&mut self, name: &str) -> u16 {
         self.names.push(name.to_string());
+        self.commonness.push(0);
         (self.names.len() - 1) as u16
+    }
+
+    /// Number of concepts (ids are `0..concept_count()`).
+    pub fn concept_count(&self) -> usize {
+        self.names.len()
+    }
+
+    /// How often `concept` can be expected in a message, roughly (a count of its entries,
+    /// stop words counted 50 times): which part of a pattern is the rarest.
+    pub fn commonness(&self, concept: u16) -> u32 {
+        self.commonness[usize::from(concept)]
     }
 
     #[cfg(test)]
@@ -149,6 +177,10 @@ impl Vocab {
 
     pub fn add_entry(&mut self, concept: u16, terms: Vec<Term>) {
         let mut terms = terms;
+        self.commonness[usize::from(concept)] += match &terms[..] {
+            [Term::Word(w)] if is_stop(w) => 50,
+            _ => 1,
+        };
         if terms.len() == 1 {
             match terms.pop().expect("one term") {
                 Term::Word(w) => {
