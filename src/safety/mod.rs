@@ -132,8 +132,11 @@ pub struct Rules {
     rules: Vec<Rule>,
     guards: Vec<Guard>,
     /// pattern ids by concept: the patterns that can only match a message where the
-    /// concept has a hit (each pattern is listed under the concepts of one of its parts)
-    triggers: Vec<Vec<u32>>,
+    /// concept has a hit (each pattern is listed under the concepts of one of its parts);
+    /// concept `c`'s are `trigger_ids[trigger_ends[c]..trigger_ends[c + 1]]` (one flat
+    /// list: fewer cache misses on every message)
+    trigger_ends: Vec<u32>,
+    trigger_ids: Vec<u32>,
     /// patterns no concept rules out (every part holds `^` or a number)
     untriggered: Vec<u32>,
     pattern_count: usize,
@@ -241,7 +244,7 @@ impl Rules {
     /// message only tries the patterns one of its concepts triggers (called once, when
     /// the rules are built).
     fn index_patterns(&mut self) {
-        self.triggers = vec![Vec::new(); self.vocab.concept_count()];
+        let mut triggers: Vec<Vec<u32>> = vec![Vec::new(); self.vocab.concept_count()];
         self.untriggered.clear();
         let mut id = 0u32;
         let patterns = self.rules.iter_mut().flat_map(|r| &mut r.patterns).chain(
@@ -271,7 +274,7 @@ impl Rules {
                 Some((_, el)) => {
                     for a in el {
                         if let Atom::Concept(c) = *a {
-                            let list = &mut self.triggers[usize::from(c)];
+                            let list = &mut triggers[usize::from(c)];
                             if list.last() != Some(&p.id) {
                                 list.push(p.id);
                             }
@@ -282,6 +285,13 @@ impl Rules {
             }
         }
         self.pattern_count = id as usize;
+        self.trigger_ends = std::iter::once(0)
+            .chain(triggers.iter().scan(0u32, |end, list| {
+                *end += list.len() as u32;
+                Some(*end)
+            }))
+            .collect();
+        self.trigger_ids = triggers.concat();
     }
 
     /// Reads `message`: its words, their concepts, and the patterns that may match.
@@ -291,10 +301,9 @@ impl Rules {
         let mut set = |id: u32| may[id as usize / 64] |= 1u64 << (id % 64);
         self.untriggered.iter().copied().for_each(&mut set);
         for c in t.concepts() {
-            self.triggers[usize::from(c)]
-                .iter()
-                .copied()
-                .for_each(&mut set);
+            let c = usize::from(c);
+            let ids = self.trigger_ends[c] as usize..self.trigger_ends[c + 1] as usize;
+            self.trigger_ids[ids].iter().copied().for_each(&mut set);
         }
         t.may_match = may;
         t

@@ -477,7 +477,8 @@ impl Builder {
                 vocab,
                 rules,
                 guards,
-                triggers: Vec::new(),
+                trigger_ends: Vec::new(),
+                trigger_ids: Vec::new(),
                 untriggered: Vec::new(),
                 pattern_count: 0,
             };

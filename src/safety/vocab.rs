@@ -52,7 +52,9 @@ pub(super) struct Vocab {
     /// is a stop word ("my", "i"); see [`Vocab::commonness`]
     commonness: Vec<u32>,
     /// whole words -> the concepts they are and the phrases they start
-    exact: FxHashMap<Box<str>, WordEntry>,
+    exact: FxHashMap<Box<str>, u32>,
+    /// what `exact` points to (kept apart so the table itself stays small)
+    entries: Vec<WordEntry>,
     /// prefix entries keyed by their first 3 bytes
     prefixes: FxHashMap<[u8; 3], Vec<(Box<str>, u16)>>,
     /// correction targets by first byte
@@ -184,7 +186,7 @@ impl Vocab {
         if terms.len() == 1 {
             match terms.pop().expect("one term") {
                 Term::Word(w) => {
-                    let ids = &mut self.exact.entry(w).or_default().concepts;
+                    let ids = &mut self.entry_mut(w).concepts;
                     if !ids.contains(&concept) {
                         ids.push(concept);
                     }
@@ -198,7 +200,7 @@ impl Vocab {
             let Term::Word(first) = terms.remove(0) else {
                 unreachable!("the parser refuses a phrase starting with a prefix")
             };
-            let entry = self.exact.entry(first).or_default();
+            let entry = self.entry_mut(first);
             match terms.remove(0) {
                 Term::Word(second) => entry
                     .phrases
@@ -208,6 +210,19 @@ impl Vocab {
                 Term::Prefix(second) => entry.prefixed.push((second, terms, concept)),
             }
         }
+    }
+
+    fn entry_mut(&mut self, word: Box<str>) -> &mut WordEntry {
+        let next = self.entries.len() as u32;
+        let i = *self.exact.entry(word).or_insert(next);
+        if i == next {
+            self.entries.push(WordEntry::default());
+        }
+        &mut self.entries[i as usize]
+    }
+
+    fn entry(&self, word: &str) -> Option<&WordEntry> {
+        self.exact.get(word).map(|&i| &self.entries[i as usize])
     }
 
     pub fn never_correct(&mut self, words: Vec<String>) {
@@ -357,7 +372,7 @@ impl Vocab {
         let mut seen: FxHashMap<&str, Option<&str>> = FxHashMap::default();
         for i in 0..n {
             let w = t.words.get(i);
-            let entry = self.exact.get(w);
+            let entry = self.entry(w);
             // `known(w)`, reusing the lookup
             let known = entry.is_some() || self.prefix_concepts(w).next().is_some();
             let read = if known {
@@ -375,7 +390,7 @@ impl Vocab {
                 Some(c) => {
                     fixed.push((i, c));
                     forms.push(c);
-                    entries.push(self.exact.get(c));
+                    entries.push(self.entry(c));
                 }
                 None => {
                     forms.push(w);
