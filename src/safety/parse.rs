@@ -521,7 +521,7 @@ impl Builder {
         }
         if self.problems.is_empty() {
             vocab.finish();
-            Ok(Rules {
+            let mut rules = Rules {
                 notices: Notices {
                     emergency: emergency.unwrap_or_default(),
                     crisis: crisis.unwrap_or_default(),
@@ -529,7 +529,13 @@ impl Builder {
                 vocab,
                 rules,
                 guards,
-            })
+                trigger_ends: Vec::new(),
+                trigger_ids: Vec::new(),
+                untriggered: Vec::new(),
+                pattern_count: 0,
+            };
+            rules.index_patterns();
+            Ok(rules)
         } else {
             Err(self.problems)
         }
@@ -546,6 +552,7 @@ impl Builder {
         for p in pending {
             match parse_pattern(&p.text, vocab, names) {
                 Ok(elements) => out.push(Pattern {
+                    id: 0, // numbered by `Rules::index_patterns`
                     elements,
                     text: p.text.clone(),
                     origin: format!("{}:{}", p.origin, p.line),
