@@ -254,9 +254,13 @@ impl Rules {
         self.untriggered.clear();
         let mut id = 0u32;
         let patterns = self.rules.iter_mut().flat_map(|r| &mut r.patterns).chain(
-            self.guards
-                .iter_mut()
-                .flat_map(|g| g.patterns.iter_mut().chain(&mut g.unless)),
+            self.guards.iter_mut().flat_map(|g| {
+                g.patterns
+                    .iter_mut()
+                    .chain(&mut g.unless)
+                    .chain(&mut g.unless_anywhere)
+                    .chain(&mut g.stop_at)
+            }),
         );
         for p in patterns {
             p.id = id;
