@@ -72,7 +72,8 @@ enum Atom {
 
 #[derive(Debug, Clone)]
 struct Pattern {
-    /// Index among every pattern of the rules and guards ([`Rules::index_patterns`]).
+    /// Index among every pattern of the rules and guards, given by the parser in the
+    /// order it makes them ([`Rules::index_patterns`]).
     id: u32,
     elements: Vec<Element>,
     text: String,
@@ -122,6 +123,12 @@ struct Guard {
     origin: String,
     patterns: Vec<Pattern>,
     unless: Vec<Pattern>,
+    /// Patterns that cancel the guard wherever they are in the message.
+    unless_anywhere: Vec<Pattern>,
+    /// `before` guards do not reach past these (a new statement: "my husband cant").
+    stop_at: Vec<Pattern>,
+    /// A stop right after a word of this list does not count ("how do I know if my ...").
+    stop_not_after: Option<u16>,
 }
 
 /// The compiled safety rules: word lists, rules, guards and the notices.
@@ -240,51 +247,46 @@ impl Rules {
         }
     }
 
-    /// Numbers every pattern and lists each under the concepts of its rarest part, so a
-    /// message only tries the patterns one of its concepts triggers (called once, when
-    /// the rules are built).
-    fn index_patterns(&mut self) {
+    /// The concepts a pattern is indexed under: those of its rarest part (its least
+    /// common concepts), so a message only tries the patterns one of its concepts
+    /// triggers. None when every part holds `^` or a number (tried on every message).
+    fn trigger_of(elements: &[Element], vocab: &Vocab) -> Option<Vec<u16>> {
+        elements
+            .iter()
+            .filter_map(|el| {
+                let concepts: Option<Vec<u16>> = el
+                    .iter()
+                    .map(|a| match *a {
+                        Atom::Concept(c) => Some(c),
+                        _ => None,
+                    })
+                    .collect();
+                concepts.map(|cs| (cs.iter().map(|&c| vocab.commonness(c)).sum::<u32>(), cs))
+            })
+            .min_by_key(|(w, _)| *w)
+            .map(|(_, cs)| cs)
+    }
+
+    /// Builds the pattern index from every pattern's [`Rules::trigger_of`], by pattern
+    /// id (every pattern made by the parser has one, whatever list it is in).
+    fn index_patterns(&mut self, triggers_by_pattern: Vec<Option<Vec<u16>>>) {
         let mut triggers: Vec<Vec<u32>> = vec![Vec::new(); self.vocab.concept_count()];
         self.untriggered.clear();
-        let mut id = 0u32;
-        let patterns = self.rules.iter_mut().flat_map(|r| &mut r.patterns).chain(
-            self.guards
-                .iter_mut()
-                .flat_map(|g| g.patterns.iter_mut().chain(&mut g.unless)),
-        );
-        for p in patterns {
-            p.id = id;
-            id += 1;
-            // the part whose concepts are least common; a part holding `^` or a number
-            // cannot be indexed
-            let rarest = p
-                .elements
-                .iter()
-                .filter_map(|el| {
-                    el.iter()
-                        .map(|a| match *a {
-                            Atom::Concept(c) => Some(self.vocab.commonness(c)),
-                            _ => None,
-                        })
-                        .sum::<Option<u32>>()
-                        .map(|w| (w, el))
-                })
-                .min_by_key(|(w, _)| *w);
-            match rarest {
-                Some((_, el)) => {
-                    for a in el {
-                        if let Atom::Concept(c) = *a {
-                            let list = &mut triggers[usize::from(c)];
-                            if list.last() != Some(&p.id) {
-                                list.push(p.id);
-                            }
+        for (id, trigger) in triggers_by_pattern.iter().enumerate() {
+            let id = id as u32;
+            match trigger {
+                Some(concepts) => {
+                    for &c in concepts {
+                        let list = &mut triggers[usize::from(c)];
+                        if list.last() != Some(&id) {
+                            list.push(id);
                         }
                     }
                 }
-                None => self.untriggered.push(p.id),
+                None => self.untriggered.push(id),
             }
         }
-        self.pattern_count = id as usize;
+        self.pattern_count = triggers_by_pattern.len();
         self.trigger_ends = std::iter::once(0)
             .chain(triggers.iter().scan(0u32, |end, list| {
                 *end += list.len() as u32;
@@ -581,6 +583,16 @@ impl Rules {
                     .iter()
                     .any(|q| gs.from < q.to.max(q.from + 1) && q.from < gs.to.max(gs.from + 1))
             };
+            // where a new statement starts ("side effects i cant breathe"): a `before` guard
+            // does not reach the words after it (computed when first needed)
+            let stops = std::cell::OnceCell::new();
+            let stopped = |gs: &Span, p: usize| {
+                !g.stop_at.is_empty()
+                    && stops
+                        .get_or_init(|| self.stops(g, t))
+                        .iter()
+                        .any(|st: &Span| st.from >= gs.to && st.from <= p)
+            };
             let hit = found
                 .iter()
                 .copied()
@@ -597,6 +609,7 @@ impl Rules {
                                     && sentence_of(gs.from) == sentence_of(p)
                                     && (!g.same_clause || clause_of(gs.from) == clause_of(p))
                                     && g.through.is_none_or(|c| (gs.to..p).all(|i| t.covers(c, i)))
+                                    && !stopped(gs, p)
                             })
                     }
                     Where::After(within) => {
@@ -632,9 +645,27 @@ impl Rules {
                     continue;
                 }
             }
+            // a present statement elsewhere ("is it normal ...? it started 10 mins ago")
+            if !g.unless_anywhere.is_empty()
+                && !self
+                    .all_occurrences(&g.unless_anywhere, g.gap, t)
+                    .is_empty()
+            {
+                continue;
+            }
             return Some((gi, gs));
         }
         None
+    }
+
+    /// Where guard `g`'s `stop_at` patterns start a new statement, except right after a
+    /// word of its `stop_not_after` list ("how do i know if my husband is ...").
+    fn stops(&self, g: &Guard, t: &Tagged) -> Vec<Span> {
+        let mut out = self.all_occurrences(&g.stop_at, STOP_GAP, t);
+        if let Some(c) = g.stop_not_after {
+            out.retain(|st| st.from == 0 || !t.covers(c, st.from - 1));
+        }
+        out
     }
 
     fn all_occurrences(&self, patterns: &[Pattern], gap: u16, t: &Tagged) -> Vec<Span> {
@@ -648,6 +679,9 @@ impl Rules {
         out
     }
 }
+
+/// Words allowed between the parts of a `stop_at` pattern ("my [little] son is").
+const STOP_GAP: u16 = 2;
 
 /// The depth-first search for the remaining parts of one pattern occurrence.
 struct Search<'a, F: Fn(usize) -> u16> {
