@@ -72,7 +72,8 @@ enum Atom {
 
 #[derive(Debug, Clone)]
 struct Pattern {
-    /// Index among every pattern of the rules and guards ([`Rules::index_patterns`]).
+    /// Index among every pattern of the rules and guards, given by the parser in the
+    /// order it makes them ([`Rules::index_patterns`]).
     id: u32,
     elements: Vec<Element>,
     text: String,
@@ -246,55 +247,46 @@ impl Rules {
         }
     }
 
-    /// Numbers every pattern and lists each under the concepts of its rarest part, so a
-    /// message only tries the patterns one of its concepts triggers (called once, when
-    /// the rules are built).
-    fn index_patterns(&mut self) {
+    /// The concepts a pattern is indexed under: those of its rarest part (its least
+    /// common concepts), so a message only tries the patterns one of its concepts
+    /// triggers. None when every part holds `^` or a number (tried on every message).
+    fn trigger_of(elements: &[Element], vocab: &Vocab) -> Option<Vec<u16>> {
+        elements
+            .iter()
+            .filter_map(|el| {
+                let concepts: Option<Vec<u16>> = el
+                    .iter()
+                    .map(|a| match *a {
+                        Atom::Concept(c) => Some(c),
+                        _ => None,
+                    })
+                    .collect();
+                concepts.map(|cs| (cs.iter().map(|&c| vocab.commonness(c)).sum::<u32>(), cs))
+            })
+            .min_by_key(|(w, _)| *w)
+            .map(|(_, cs)| cs)
+    }
+
+    /// Builds the pattern index from every pattern's [`Rules::trigger_of`], by pattern
+    /// id (every pattern made by the parser has one, whatever list it is in).
+    fn index_patterns(&mut self, triggers_by_pattern: Vec<Option<Vec<u16>>>) {
         let mut triggers: Vec<Vec<u32>> = vec![Vec::new(); self.vocab.concept_count()];
         self.untriggered.clear();
-        let mut id = 0u32;
-        let patterns = self.rules.iter_mut().flat_map(|r| &mut r.patterns).chain(
-            self.guards.iter_mut().flat_map(|g| {
-                g.patterns
-                    .iter_mut()
-                    .chain(&mut g.unless)
-                    .chain(&mut g.unless_anywhere)
-                    .chain(&mut g.stop_at)
-            }),
-        );
-        for p in patterns {
-            p.id = id;
-            id += 1;
-            // the part whose concepts are least common; a part holding `^` or a number
-            // cannot be indexed
-            let rarest = p
-                .elements
-                .iter()
-                .filter_map(|el| {
-                    el.iter()
-                        .map(|a| match *a {
-                            Atom::Concept(c) => Some(self.vocab.commonness(c)),
-                            _ => None,
-                        })
-                        .sum::<Option<u32>>()
-                        .map(|w| (w, el))
-                })
-                .min_by_key(|(w, _)| *w);
-            match rarest {
-                Some((_, el)) => {
-                    for a in el {
-                        if let Atom::Concept(c) = *a {
-                            let list = &mut triggers[usize::from(c)];
-                            if list.last() != Some(&p.id) {
-                                list.push(p.id);
-                            }
+        for (id, trigger) in triggers_by_pattern.iter().enumerate() {
+            let id = id as u32;
+            match trigger {
+                Some(concepts) => {
+                    for &c in concepts {
+                        let list = &mut triggers[usize::from(c)];
+                        if list.last() != Some(&id) {
+                            list.push(id);
                         }
                     }
                 }
-                None => self.untriggered.push(p.id),
+                None => self.untriggered.push(id),
             }
         }
-        self.pattern_count = id as usize;
+        self.pattern_count = triggers_by_pattern.len();
         self.trigger_ends = std::iter::once(0)
             .chain(triggers.iter().scan(0u32, |end, list| {
                 *end += list.len() as u32;

@@ -167,6 +167,8 @@ pub(super) struct Builder {
     rules: Vec<(RawRule, String, usize, Vec<PendingPattern>)>,
     guards: Vec<PendingGuard>,
     first_origin: Option<String>,
+    /// every pattern made, by id: the concepts it is indexed under
+    pattern_triggers: Vec<Option<Vec<u16>>>,
 }
 
 impl Builder {
@@ -534,7 +536,7 @@ impl Builder {
                 untriggered: Vec::new(),
                 pattern_count: 0,
             };
-            rules.index_patterns();
+            rules.index_patterns(std::mem::take(&mut self.pattern_triggers));
             Ok(rules)
         } else {
             Err(self.problems)
@@ -551,12 +553,17 @@ impl Builder {
         let mut out = Vec::new();
         for p in pending {
             match parse_pattern(&p.text, vocab, names) {
-                Ok(elements) => out.push(Pattern {
-                    id: 0, // numbered by `Rules::index_patterns`
-                    elements,
-                    text: p.text.clone(),
-                    origin: format!("{}:{}", p.origin, p.line),
-                }),
+                Ok(elements) => {
+                    let id = self.pattern_triggers.len() as u32;
+                    self.pattern_triggers
+                        .push(Rules::trigger_of(&elements, vocab));
+                    out.push(Pattern {
+                        id,
+                        elements,
+                        text: p.text.clone(),
+                        origin: format!("{}:{}", p.origin, p.line),
+                    })
+                }
                 Err(why) => self.problem(
                     &p.origin,
                     Some(p.line),

@@ -248,6 +248,42 @@ fn bundled_rules_stay_quiet_on_the_issue_examples() {
     }
 }
 
+/// A pattern with no word-list part (only `^` and counts) is tried on every message:
+/// the pattern index cannot leave it out.
+#[test]
+fn patterns_without_a_word_part_are_still_tried() {
+    let r = rules(
+        "[words]\nPILLS = ['pills']\n\
+         [[rule]]\ncategory = 'n'\nalert = 'emergency'\ngap = 0\nmatch = ['^ #10+']\n",
+    );
+    assert_eq!(r.check("20 of them"), Some(Alert::Emergency));
+    assert_eq!(r.check("i took 20"), None);
+    assert_eq!(r.check(""), None);
+}
+
+/// `check` (the fast path: stops at the first loud finding) and `assess` (every finding)
+/// agree on the bundled rules, on the labelled tune set and on long messages made of it.
+#[test]
+fn check_agrees_with_assess() {
+    let r = Rules::bundled();
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/safety_tune.jsonl");
+    let text = std::fs::read_to_string(path).expect("tests/data/safety_tune.jsonl");
+    let queries: Vec<String> = text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).expect("JSON")["query"]
+                .as_str()
+                .expect("query")
+                .to_string()
+        })
+        .collect();
+    let long: Vec<String> = queries.chunks(25).map(|c| c.join(". ")).collect();
+    for m in queries.iter().chain(&long) {
+        assert_eq!(r.check(m), r.assess(m).alert, "{m}");
+    }
+}
+
 #[test]
 fn a_guard_before_does_not_reach_past_a_new_statement() {
     let r = rules(

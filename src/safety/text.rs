@@ -51,7 +51,12 @@ impl Words {
 
     /// Cuts `message` (its first [`MAX_CHECK_CHARS`] characters) into words.
     pub fn of(message: &str) -> Words {
-        let message = truncate_chars(message, MAX_CHECK_CHARS);
+        // no more bytes than the limit: no more characters either (no need to count)
+        let message = if message.len() <= MAX_CHECK_CHARS {
+            message
+        } else {
+            truncate_chars(message, MAX_CHECK_CHARS)
+        };
         let mut out = Words {
             text: String::with_capacity(message.len()),
             words: Vec::with_capacity(message.len() / 5),

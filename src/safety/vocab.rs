@@ -139,11 +139,10 @@ impl Tagged {
     /// The concepts with a hit, each once, in order.
     pub fn concepts(&self) -> impl Iterator<Item = u16> + '_ {
         let mut last = None;
-        self.hits.iter().filter_map(move |h| {
-            (last != Some(h.concept)).then(|| {
-                last = Some(h.concept);
-                h.concept
-            })
+        self.hits.iter().map(|h| h.concept).filter(move |&c| {
+            let new = last != Some(c);
+            last = Some(c);
+            new
         })
     }
     /// Whether word `i` is covered by `concept`.
