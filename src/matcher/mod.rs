@@ -19,7 +19,9 @@
 //!    re-scored: coverage, [`surface`] similarity of all the message's words (character
 //!    trigrams, small words included, so the question type and misspelled words still
 //!    count) to each question/alternate, and for the leaders whole-question similarity
-//!    of the terms (strsim).
+//!    of the terms (strsim). Long messages are judged by how much of a question they
+//!    hold: their unmatched trigrams saturate at the question's size, and entry coverage
+//!    takes a share of the coverage part that grows with the message's length.
 //! 5. [`Decision`]: answer / suggest / none from thresholds in [`MatchOptions`].
 //!
 //! The code is split by responsibility: [`build`](self::build) makes an [`Index`] from a
