@@ -869,14 +869,13 @@ impl Index {
         let runner_up = candidates.get(1).map_or(0.0, |m| m.score);
         let lead = first.score - runner_up;
         let (confident, related) = match o.decision {
-            // answers and suggestions both need the message to be related
-            DecisionMode::Model => {
-                let related = trace.relatedness >= model.relatedness.threshold;
-                (
-                    related && trace.confidence >= model.confidence.threshold,
-                    related,
-                )
-            }
+            // the confidence model learned small talk and unrelated messages as wrong
+            // answers; relatedness decides whether a message that is not answered gets
+            // suggestions
+            DecisionMode::Model => (
+                trace.confidence >= model.confidence.threshold,
+                trace.relatedness >= model.relatedness.threshold,
+            ),
             DecisionMode::Thresholds => (
                 (first.score >= o.answer_threshold && lead >= o.answer_margin)
                     || (first.score >= o.low_answer_threshold && lead >= o.wide_margin),
