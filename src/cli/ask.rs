@@ -117,13 +117,12 @@ fn explanation(k: &Knowledge, question: &str, answered: &crate::knowledge::Answe
         }
         let _ = writeln!(s, "{line}");
     }
+    let model = crate::matcher::decision::Model::builtin();
     let _ = writeln!(
         s,
-        "thresholds: answer >= {:.2} with a lead >= {:.2} (or >= {:.2} with a lead >= {:.2}); suggest >= {:.2} (at most {})",
-        o.answer_threshold,
-        o.answer_margin,
-        o.low_answer_threshold,
-        o.wide_margin,
+        "decision model: answer at confidence >= {:.2}; suggest at relatedness >= {:.2} (entries scoring >= {:.2}, at most {})",
+        model.confidence.threshold,
+        model.relatedness.threshold,
         o.suggest_threshold,
         o.max_suggestions
     );
@@ -141,6 +140,9 @@ fn explanation(k: &Knowledge, question: &str, answered: &crate::knowledge::Answe
                 "blocked: \"{word}\" is salient and {} does not cover it (near miss: suggest at most)",
                 first.id
             );
+        }
+        if let Some(t) = &first.explanation.decision {
+            s.push_str(&decision_explanation(t, model));
         }
     }
     let _ = writeln!(s, "candidates:");
@@ -161,6 +163,44 @@ fn explanation(k: &Knowledge, question: &str, answered: &crate::knowledge::Answe
                 t.term, field, t.contribution, t.weight
             );
         }
+    }
+    s
+}
+
+/// The decision part of `ask --explain`: confidence and relatedness with the features
+/// that moved them most, and what held an answer back.
+fn decision_explanation(
+    t: &crate::matcher::decision::DecisionTrace,
+    model: &crate::matcher::decision::Model,
+) -> String {
+    use std::fmt::Write as _;
+    let mut s = String::new();
+    for (name, p, m) in [
+        ("confidence", t.confidence, &model.confidence),
+        ("relatedness", t.relatedness, &model.relatedness),
+    ] {
+        let parts: Vec<String> = m
+            .contributions(&t.features)
+            .iter()
+            .take(6)
+            .map(|(n, c)| format!("{n} {c:+.2}"))
+            .collect();
+        let _ = writeln!(
+            s,
+            "{name} {p:.2} (threshold {:.2}; log-odds bias {:+.2}, {})",
+            m.threshold,
+            m.bias,
+            parts.join(", ")
+        );
+    }
+    let values: Vec<String> = crate::matcher::decision::NAMES
+        .iter()
+        .zip(t.features.values())
+        .map(|(n, v)| format!("{n} {v:.2}"))
+        .collect();
+    let _ = writeln!(s, "features: {}", values.join(", "));
+    if let Some(why) = &t.held_back {
+        let _ = writeln!(s, "held back: {why}");
     }
     s
 }
@@ -237,6 +277,10 @@ struct MatchLine<'a> {
     alert: Option<Alert>,
     /// The safety rule category that raised it.
     category: Option<String>,
+    /// The matcher's decision features and probabilities (for refitting the decision
+    /// model: `src/matcher/decision/fit.py`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    decision_trace: Option<&'a crate::matcher::decision::DecisionTrace>,
 }
 
 #[derive(serde::Serialize)]
@@ -280,6 +324,11 @@ pub fn match_lines(faq: &Path, options: MatchOptions) -> anyhow::Result<ExitCode
             emergency: a.alert.is_some(),
             alert: a.alert,
             category: a.alert.and_then(|_| k.safety.assess(&line).category),
+            decision_trace: a
+                .outcome
+                .candidates
+                .first()
+                .and_then(|m| m.explanation.decision.as_ref()),
         };
         serde_json::to_writer(&mut out, &row)?;
         out.write_all(b"\n")?;

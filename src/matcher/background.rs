@@ -10,9 +10,11 @@
 //! - [`is_word`]: a real word is never typo-corrected into a different FAQ word
 //!   ("stones" stays "stones").
 //! - [`is_topic`]: the near-miss guard's test. A noun that medical text uses at least
-//!   about as often as everyday English ("child", "cream", "heartburn"; not "brother",
-//!   "story", "week") names a person, product or condition; when the chosen entry does
-//!   not cover it, the message asks about something else.
+//!   about as often as everyday English and that MedQuAD's question foci use ("child",
+//!   "heartburn", "gout"; not "brother", "story", "possible", "number"), or a rare noun
+//!   ("zinc", "toddler"), names a person, product or condition; when the chosen entry
+//!   does not cover it, the message asks about something else. The foci's words are in
+//!   `background/questions.tsv` (made by `background/make_questions.py` from MedQuAD).
 
 use std::sync::LazyLock;
 
@@ -21,6 +23,9 @@ use rustc_hash::FxHashMap;
 /// The table: `word<TAB>general<TAB>medical<TAB>pos`, Zipf frequencies times ten and
 /// `n` (can be a noun), `-` (never a noun) or `?` (part of speech unknown).
 const TABLE: &str = include_str!("background/words.tsv");
+
+/// The words of MedQuAD's question foci: `word<TAB>questions` (`make_questions.py`).
+const FOCI: &str = include_str!("background/questions.tsv");
 
 /// Zipf frequency (log10 per billion words) given to a word MedQuAD never uses, and to
 /// a word the table does not list at all in general English (rarer than Zipf 3.0).
@@ -34,8 +39,15 @@ const PIVOT: f32 = 4.5;
 const CENTER: f32 = -0.5;
 /// [`is_topic`]: at most this much rarer in medical text than in everyday English ...
 const TOPIC_MIN_MEDICAL_LEAD: f32 = -0.25;
-/// ... and no more common than this in everyday English ("people", "years" are not).
+/// ... and no more common than this in everyday English ("people", "years" are not) ...
 const TOPIC_MAX_GENERAL: f32 = 5.6;
+/// ... and either used by MedQuAD's question foci or at most this common in everyday
+/// English: "possible", "general", "number" are everyday words medical text uses, not
+/// topics.
+const TOPIC_RARE_GENERAL: f32 = 4.5;
+/// A noun at most this common in everyday English names a topic however rarely medical
+/// text uses it ("toddler", "teenagers").
+const TOPIC_VERY_RARE: f32 = 4.0;
 const STEEPNESS: f32 = 2.0;
 /// Salience never drops below this: even filler says a little.
 const MIN_SALIENCE: f32 = 0.05;
@@ -66,6 +78,19 @@ static WORDS: LazyLock<FxHashMap<&'static str, (u8, u8, bool)>> = LazyLock::new(
         .collect()
 });
 
+static FOCUS_WORDS: LazyLock<rustc_hash::FxHashSet<&'static str>> = LazyLock::new(|| {
+    FOCI.lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+        .filter_map(|l| l.split('\t').next())
+        .collect()
+});
+
+/// Whether MedQuAD's question foci use `word` (a condition, body part, substance or
+/// population medical questions are asked about).
+pub fn in_foci(word: &str) -> bool {
+    FOCUS_WORDS.contains(word)
+}
+
 /// The frequencies of `word` (lowercase, as [`super::normalize::words`] writes it).
 ///
 /// ```
@@ -94,21 +119,33 @@ const UNLISTED: Frequency = Frequency {
 };
 
 /// Whether `word` names a topic of its own, a person, product or condition: a noun
-/// (or a word of unknown part of speech) that medical text uses about as often as
-/// everyday English or more, and that is not among the most common words. Words the
-/// table does not list (rare words) qualify; one- and two-letter words do not.
+/// (or a word of unknown part of speech), not among the most common words, that either
+/// medical text uses about as often as everyday English or more and that MedQuAD's
+/// question foci use (or that is rare in everyday English), or that is very rare in
+/// everyday English and seen in medical text. One- and two-letter words do not
+/// qualify.
 ///
 /// ```
 /// use medfaq::matcher::background::is_topic;
 /// assert!(is_topic("heartburn") && is_topic("gout") && is_topic("child"));
+/// assert!(is_topic("zinc") && is_topic("toddler"));
 /// assert!(!is_topic("brother") && !is_topic("receive") && !is_topic("people"));
+/// assert!(!is_topic("possible") && !is_topic("number") && !is_topic("burning"));
 /// ```
 pub fn is_topic(word: &str) -> bool {
     if word.len() < 3 {
         return false;
     }
-    let f = frequency(word).unwrap_or(UNLISTED);
-    f.noun && f.medical - f.general >= TOPIC_MIN_MEDICAL_LEAD && f.general <= TOPIC_MAX_GENERAL
+    let listed = frequency(word);
+    let f = listed.unwrap_or(UNLISTED);
+    if !f.noun || f.general > TOPIC_MAX_GENERAL {
+        return false;
+    }
+    let medical_enough = f.medical - f.general >= TOPIC_MIN_MEDICAL_LEAD
+        && (in_foci(word) || f.general <= TOPIC_RARE_GENERAL);
+    // very rare in everyday English but seen in medical text (not a typo or slang)
+    let rare_noun = listed.is_some() && f.medical > MEDICAL_UNSEEN && f.general <= TOPIC_VERY_RARE;
+    medical_enough || rare_noun
 }
 
 /// Whether `word` is a real word: common in general English or used in medical text.

@@ -22,7 +22,8 @@
 //!    of the terms (strsim). Long messages are judged by how much of a question they
 //!    hold: their unmatched trigrams saturate at the question's size, and entry coverage
 //!    takes a share of the coverage part that grows with the message's length.
-//! 5. [`Decision`]: answer / suggest / none from thresholds in [`MatchOptions`].
+//! 5. [`Decision`]: answer / suggest / none from a calibrated model over the best
+//!    candidates' features ([`decision`]), after the near-miss and relatedness guards.
 //!
 //! The code is split by responsibility: [`build`](self::build) makes an [`Index`] from a
 //! FAQ, [`search`](self::search) matches a message and decides, [`explain`](self::explain)
@@ -30,6 +31,7 @@
 
 pub mod background;
 mod build;
+pub mod decision;
 mod explain;
 pub mod fuzzy;
 pub mod normalize;
@@ -47,11 +49,26 @@ pub use explain::{QueryExplanation, QueryTerm};
 /// Numbers weigh this much of a word with the same idf.
 const NUMBER_WEIGHT: f32 = 0.3;
 
+/// How the matcher decides to answer.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DecisionMode {
+    /// The fitted decision model ([`decision`]): answer at its confidence threshold,
+    /// suggest at its relatedness threshold.
+    #[default]
+    Model,
+    /// Hand-set score thresholds: `answer_threshold` with `answer_margin`, or
+    /// `low_answer_threshold` with `wide_margin`; suggestions from `suggest_threshold`.
+    Thresholds,
+}
+
 /// Matcher knobs. `Default` holds the tuned values; config may override them.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize, serde::Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct MatchOptions {
-    /// Minimum score of the best entry to answer.
+    /// The fitted model (default) or the hand-set thresholds below.
+    pub decision: DecisionMode,
+    /// Minimum score of the best entry to answer (`decision = "thresholds"`).
     pub answer_threshold: f32,
     /// Minimum lead of the best entry over the runner-up to answer.
     pub answer_margin: f32,
@@ -70,6 +87,7 @@ pub struct MatchOptions {
 impl Default for MatchOptions {
     fn default() -> Self {
         MatchOptions {
+            decision: DecisionMode::Model,
             answer_threshold: 0.6,
             answer_margin: 0.05,
             low_answer_threshold: 0.5,
@@ -125,6 +143,9 @@ pub struct Explanation {
     /// The salient word of the message this entry does not cover, which kept it from
     /// being answered (the near-miss guard; best candidate only).
     pub blocked_by: Option<String>,
+    /// The decision's features, probabilities and what held an answer back (best
+    /// candidate only).
+    pub decision: Option<decision::DecisionTrace>,
 }
 
 /// One scored entry.

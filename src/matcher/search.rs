@@ -5,8 +5,12 @@
 use std::ops::Range;
 
 use super::background;
+use super::decision::{self, DecisionTrace, Features};
 use super::normalize::{is_stop, sentences, stem, truncate_chars, undouble, words};
-use super::{Decision, Explanation, Field, Index, Match, Outcome, Resolved, Text, NUMBER_WEIGHT};
+use super::{
+    Decision, DecisionMode, Explanation, Field, Index, Match, Outcome, Resolved, Text,
+    NUMBER_WEIGHT,
+};
 
 /// A typo-corrected query word counts this much of an exact one.
 const CORRECTED: f32 = 0.8;
@@ -52,6 +56,8 @@ const MAX_QUESTION_SPANS: usize = 2;
 /// Relatedness: to be answered or suggested, the best entry's questions or keywords must
 /// hold a term of the message with at least this salience ("good *night* all" is not).
 const ANCHOR_SALIENCE: f32 = 0.3;
+/// An uncovered word at least this salient counts as unexplained content.
+const SALIENT: f32 = 0.5;
 /// Units written after a number: "400 mg" is milligrams, not magnesium.
 const UNITS: &[&str] = &[
     "g",
@@ -126,6 +132,16 @@ pub(super) struct Analyzed {
     pub(super) topic: bool,
     /// A number, a quantity ("400mg") or a unit after a number.
     pub(super) number: bool,
+}
+
+/// Decision signals computed alongside the features.
+struct Signals {
+    substance: f32,
+    exact: bool,
+    off_subject: bool,
+    near_miss: bool,
+    span: bool,
+    asks: bool,
 }
 
 /// A message as the matcher read it.
@@ -532,6 +548,7 @@ impl Index {
                     terms: self.term_matches(query, c.entry),
                     span: span.clone(),
                     blocked_by: None,
+                    decision: None,
                 },
             })
             .collect();
@@ -564,20 +581,92 @@ impl Index {
         let blocked = candidates
             .first()
             .and_then(|m| self.near_miss(query, m.entry as u32));
-        if let (Some(first), Some(word)) = (candidates.first_mut(), &blocked) {
-            first.explanation.blocked_by = Some(word.clone());
-        }
-        let decision = if related {
-            self.decide(
-                &candidates,
-                !off_subject && blocked.is_none() && (exact || substance >= self.substance),
-            )
-        } else {
-            Decision::None
+        let features = self.features(
+            query,
+            &candidates,
+            Signals {
+                substance,
+                exact,
+                off_subject,
+                near_miss: blocked.is_some(),
+                span: span.is_some(),
+                asks: reading.sentences.iter().any(|s| s.1),
+            },
+        );
+        let model = decision::Model::builtin();
+        let mut trace = DecisionTrace {
+            features,
+            confidence: model.confidence.probability(&features),
+            relatedness: model.relatedness.probability(&features),
+            held_back: None,
         };
+        let (decision, held_back) = self.decide(&candidates, &trace, related, blocked.as_deref());
+        trace.held_back = held_back;
+        if let Some(first) = candidates.first_mut() {
+            first.explanation.blocked_by = blocked;
+            first.explanation.decision = Some(trace);
+        }
         Outcome {
             decision,
             candidates,
+        }
+    }
+
+    /// What the decision model reads about the best candidate of `candidates` (scored
+    /// on `query`).
+    fn features(&self, query: &[Resolved], candidates: &[Match], s: Signals) -> Features {
+        let Some(first) = candidates.first() else {
+            return Features::default();
+        };
+        let second = candidates.get(1);
+        let e = &first.explanation;
+        let total: f32 = query
+            .iter()
+            .map(|q| q.weight)
+            .sum::<f32>()
+            .max(f32::EPSILON);
+        let share = |keep: &dyn Fn(&Resolved, &super::TermMatch) -> bool| {
+            query
+                .iter()
+                .zip(&e.terms)
+                .filter(|(q, tm)| keep(q, tm))
+                .map(|(q, _)| q.weight)
+                .sum::<f32>()
+                / total
+        };
+        let uncovered: Vec<&Resolved> = query
+            .iter()
+            .zip(&e.terms)
+            .filter(|(q, tm)| tm.field.is_none() && !q.number && !self.is_light(q))
+            .map(|(q, _)| q)
+            .collect();
+        Features {
+            score: first.score,
+            lead: first.score - second.map_or(0.0, |m| m.score),
+            ratio: second.map_or(0.0, |m| m.score / first.score.max(f32::EPSILON)),
+            coverage: e.coverage,
+            coverage_lead: e.coverage - second.map_or(0.0, |m| m.explanation.coverage),
+            entry_coverage: e.entry_coverage,
+            surface: e.surface,
+            similarity: e.similarity,
+            question_share: share(&|_, tm| {
+                matches!(tm.field, Some(Field::Question | Field::Keywords))
+            }),
+            answer_share: share(&|_, tm| tm.field == Some(Field::Answer)),
+            elsewhere_share: share(&|q, tm| tm.field.is_none() && !q.alts.is_empty()),
+            unknown_share: share(&|q, _| q.alts.is_empty() && !q.number),
+            uncovered_salient: uncovered.iter().filter(|q| q.salience >= SALIENT).count() as f32,
+            uncovered_max: uncovered.iter().map(|q| q.salience).fold(0.0, f32::max),
+            near_miss: f32::from(u8::from(s.near_miss)),
+            substance: (s.substance / self.substance.max(f32::EPSILON)).min(4.0),
+            exact: f32::from(u8::from(s.exact)),
+            off_subject: f32::from(u8::from(s.off_subject)),
+            span: f32::from(u8::from(s.span)),
+            terms: (1.0 + query.len() as f32).ln(),
+            corrected_share: share(&|q, _| {
+                !q.alts.is_empty() && q.alts.iter().all(|&(_, c)| c < 1.0)
+            }),
+            asks: f32::from(u8::from(s.asks)),
         }
     }
 
@@ -752,28 +841,94 @@ impl Index {
         scored
     }
 
-    fn decide(&self, candidates: &[Match], substantial: bool) -> Decision {
+    /// Answer when the model is confident the best entry is right and nothing holds it
+    /// back; suggest the related entries when the message is related; otherwise none.
+    /// Returns the decision and, when it is not an answer, why.
+    fn decide(
+        &self,
+        candidates: &[Match],
+        trace: &DecisionTrace,
+        anchored: bool,
+        blocked: Option<&str>,
+    ) -> (Decision, Option<String>) {
         let o = &self.options;
+        let model = decision::Model::builtin();
         let Some(first) = candidates.first() else {
-            return Decision::None;
+            return (Decision::None, Some("no candidate".into()));
         };
+        if !anchored {
+            return (
+                Decision::None,
+                Some(format!(
+                    "unrelated: {} holds no salient word of the message in its questions or keywords",
+                    first.id
+                )),
+            );
+        }
+        let f = &trace.features;
         let runner_up = candidates.get(1).map_or(0.0, |m| m.score);
         let lead = first.score - runner_up;
-        let clear = (first.score >= o.answer_threshold && lead >= o.answer_margin)
-            || (first.score >= o.low_answer_threshold && lead >= o.wide_margin);
-        if substantial && clear {
-            return Decision::Answer(first.clone());
+        let (confident, related) = match o.decision {
+            // the confidence model learned small talk and unrelated messages as wrong
+            // answers; relatedness decides whether a message that is not answered gets
+            // suggestions
+            DecisionMode::Model => (
+                trace.confidence >= model.confidence.threshold,
+                trace.relatedness >= model.relatedness.threshold,
+            ),
+            DecisionMode::Thresholds => (
+                (first.score >= o.answer_threshold && lead >= o.answer_margin)
+                    || (first.score >= o.low_answer_threshold && lead >= o.wide_margin),
+                true,
+            ),
+        };
+        let held_back = match (blocked, confident) {
+            (Some(word), _) => format!(
+                "near miss: \"{word}\" names something {} does not cover",
+                first.id
+            ),
+            _ if f.off_subject > 0.0 => format!(
+                "off subject: the message names none of the FAQ's subject terms and {} explains it only through its answer text",
+                first.id
+            ),
+            _ if f.exact == 0.0 && f.substance < 1.0 => {
+                "too thin: too few known, specific words to pick an entry".to_string()
+            }
+            (None, true) => return (Decision::Answer(first.clone()), None),
+            (None, false) => match o.decision {
+                DecisionMode::Model => format!(
+                    "confidence {:.2} below {:.2}",
+                    trace.confidence, model.confidence.threshold
+                ),
+                DecisionMode::Thresholds => format!(
+                    "score {:.2} with a lead of {lead:.2} is below the answer thresholds",
+                    first.score
+                ),
+            },
+        };
+        if !related {
+            let why = format!(
+                "{held_back}; relatedness {:.2} below {:.2}: no suggestion",
+                trace.relatedness, model.relatedness.threshold
+            );
+            return (Decision::None, Some(why));
         }
+        // the model judged the message related: its best entry is offered whatever its
+        // score, the others from `suggest_threshold`
+        let floor = match o.decision {
+            DecisionMode::Model => o.suggest_threshold.min(first.score),
+            DecisionMode::Thresholds => o.suggest_threshold,
+        };
         let suggestions: Vec<Match> = candidates
             .iter()
-            .filter(|m| m.score >= o.suggest_threshold)
+            .filter(|m| m.score >= floor)
             .take(o.max_suggestions)
             .cloned()
             .collect();
         if suggestions.is_empty() {
-            Decision::None
+            (Decision::None, Some(held_back))
         } else {
-            Decision::Suggest(suggestions)
+            (Decision::Suggest(suggestions), Some(held_back))
         }
     }
 
