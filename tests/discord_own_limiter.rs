@@ -16,8 +16,6 @@ use std::time::Duration;
 
 use common::discord::*;
 use discord_standin::{Limit, Options, RateLimitMode, RateLimits, Recorded, BOT_USER_ID};
-use medfaq::discord::trigger::reads_as_question;
-use medfaq::matcher::Decision;
 use serde_json::{json, Value};
 
 /// The channel bucket's window: 2 messages per `WINDOW` in a channel. Long enough that
@@ -36,26 +34,6 @@ fn limits() -> Options {
         }),
         ..Default::default()
     }
-}
-
-/// `n` ordinary questions the bot answers, each a different entry, none urgent.
-fn ordinary_questions(h: &Harness, n: usize) -> Vec<String> {
-    let k = h.knowledge();
-    let out: Vec<String> = k
-        .faq
-        .entries
-        .iter()
-        .map(|e| e.question.clone())
-        .filter(|q| {
-            let a = k.ask(q);
-            a.alert.is_none()
-                && reads_as_question(q)
-                && matches!(a.outcome.decision, Decision::Answer(_))
-        })
-        .take(n)
-        .collect();
-    assert_eq!(out.len(), n, "precondition: {n} answerable questions");
-    out
 }
 
 /// Another process of the same bot (same token, so the same buckets) calls `method
@@ -84,10 +62,14 @@ async fn other_process(
     (resp.status().as_u16(), retry_after)
 }
 
-/// The bot's attempts at replying to `msg`, in order; each refused one was retried no
-/// earlier than its `Retry-After` said, and the last one was delivered.
-#[track_caller]
-fn attempts_waited_as_told(h: &Harness, msg: &Value) -> Vec<Recorded> {
+/// Waits until the bot's reply to `msg` is delivered; returns its attempts, in order,
+/// each refused one retried no earlier than its `Retry-After` said.
+async fn delivered_waiting_as_told(h: &Harness, msg: &Value) -> Vec<Recorded> {
+    let id = msg["id"].as_str().unwrap().to_string();
+    h.standin
+        .wait_for_request(|r| replies_to(r, &id) && r.status == 200, WAIT)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     let tries = h.replies(msg);
     let last = tries.last().expect("at least one attempt");
     assert_eq!(
@@ -112,7 +94,7 @@ fn attempts_waited_as_told(h: &Harness, msg: &Value) -> Vec<Recorded> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn serenitys_own_limiter_waits_as_discords_headers_say() {
     let h = Harness::start_own_limiter(limits(), no_cooldowns).await;
-    let questions = ordinary_questions(&h, 5);
+    let questions = h.ordinary_questions(5);
 
     // 1. A burst of five questions in one channel (2 messages per window allowed): the
     //    limiter learns the bucket from the first answer's headers and waits before each
@@ -157,14 +139,7 @@ async fn serenitys_own_limiter_waits_as_discords_headers_say() {
         assert_eq!(status, 200, "the other process's message");
     }
     let q2 = h.say(QUESTION_CHANNEL_2, 2_100, &questions[0]);
-    h.standin
-        .wait_for_request(
-            |r| replies_to(r, q2["id"].as_str().unwrap()) && r.status == 200,
-            WAIT,
-        )
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    let tries = attempts_waited_as_told(&h, &q2);
+    let tries = delivered_waiting_as_told(&h, &q2).await;
     assert_eq!(tries.len(), 2, "one refusal, one delivery: {tries:#?}");
     let told = tries[0].limited.clone().unwrap();
     assert_eq!(told.scope.as_deref(), Some("user"), "{told:?}");
@@ -187,14 +162,7 @@ async fn serenitys_own_limiter_waits_as_discords_headers_say() {
     assert!(used_up, "precondition: the global limit was reached");
     let mention = format!("<@{BOT_USER_ID}> {}", questions[1]);
     let q3 = h.say(OTHER_CHANNEL, 2_200, &mention);
-    h.standin
-        .wait_for_request(
-            |r| replies_to(r, q3["id"].as_str().unwrap()) && r.status == 200,
-            WAIT,
-        )
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    let tries = attempts_waited_as_told(&h, &q3);
+    let tries = delivered_waiting_as_told(&h, &q3).await;
     assert!(
         tries.len() >= 2,
         "the global limit refused the first call: {tries:#?}"

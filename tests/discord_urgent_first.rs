@@ -14,8 +14,6 @@ use std::time::Duration;
 
 use common::discord::*;
 use discord_standin::{Limit, Options, RateLimitMode, RateLimits};
-use medfaq::discord::trigger::reads_as_question;
-use medfaq::matcher::Decision;
 
 /// One message per 500 ms in a channel, `mode` past it.
 fn one_per_half_second(mode: RateLimitMode) -> Options {
@@ -56,22 +54,7 @@ enum Limiter {
 /// message out per 500 ms.
 async fn urgent_first(h: Harness, limiter: Limiter) {
     let k = h.knowledge();
-    // Five ordinary questions the bot answers in a question channel, each a different
-    // entry, none urgent.
-    let ordinary: Vec<String> = k
-        .faq
-        .entries
-        .iter()
-        .map(|e| e.question.clone())
-        .filter(|q| {
-            let a = k.ask(q);
-            a.alert.is_none()
-                && reads_as_question(q)
-                && matches!(a.outcome.decision, Decision::Answer(_))
-        })
-        .take(5)
-        .collect();
-    assert_eq!(ordinary.len(), 5, "precondition: five answerable questions");
+    let ordinary = h.ordinary_questions(5);
     let emergency = "my dad collapsed and he is not breathing, what do I do";
     assert!(
         k.ask(emergency).alert.is_some(),

@@ -208,6 +208,28 @@ impl Harness {
         Knowledge::load(&self.faq_dir, Default::default()).expect("the FAQ copy loads")
     }
 
+    /// `n` questions the bot answers in a question channel, each a different entry, none
+    /// urgent (for tests of queues and rate limits).
+    pub fn ordinary_questions(&self, n: usize) -> Vec<String> {
+        use medfaq::matcher::Decision;
+        let k = self.knowledge();
+        let out: Vec<String> = k
+            .faq
+            .entries
+            .iter()
+            .map(|e| e.question.clone())
+            .filter(|q| {
+                let a = k.ask(q);
+                a.alert.is_none()
+                    && medfaq::discord::trigger::reads_as_question(q)
+                    && matches!(a.outcome.decision, Decision::Answer(_))
+            })
+            .take(n)
+            .collect();
+        assert_eq!(out.len(), n, "precondition: {n} answerable questions");
+        out
+    }
+
     /// Sends a chat message from a member; returns the message object.
     pub fn say(&self, channel: u64, user: u64, content: &str) -> Value {
         let id = self.standin.next_id();
