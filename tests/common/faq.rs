@@ -214,4 +214,5 @@ pub fn catalogue_ids() -> Vec<String> {
 }
 
 /// Runs the `medfaq` binary (one runner for every test: [`super::medfaq`]).
+#[allow(unused_imports)] // each test binary uses a different part of the helpers
 pub use super::medfaq;
