@@ -15,7 +15,11 @@ pub fn serve(mut config: Config) -> anyhow::Result<ExitCode> {
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    runtime.block_on(crate::discord::run(config, token, shutdown_signal()))?;
+    let result = runtime.block_on(crate::discord::run(config, token, shutdown_signal()));
+    // `run` has drained the replies; a task serenity could not stop (a shard Discord
+    // refused, see `discord::gateway`) must not keep the process from exiting.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(1));
+    result?;
     Ok(ExitCode::SUCCESS)
 }
 

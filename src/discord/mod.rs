@@ -25,6 +25,7 @@ pub mod cooldown;
 pub mod diff;
 mod events;
 mod feedback;
+mod gateway;
 mod moderator;
 mod reload;
 pub mod render;
@@ -72,6 +73,26 @@ pub enum DiscordError {
     DisallowedIntents,
     #[error("cannot log in to Discord: {0}")]
     Login(String),
+    #[error("{0}")]
+    Setup(String),
+    /// Discord closed the gateway with a code no retry can fix (4004, 4010-4014).
+    #[error("Discord closed the gateway connection with {code} ({name}): {advice}")]
+    GatewayRefused {
+        code: u16,
+        name: &'static str,
+        advice: &'static str,
+    },
+}
+
+impl DiscordError {
+    /// The error for gateway close `code`, if no retry can fix it.
+    fn gateway_refused(code: u16) -> Option<DiscordError> {
+        gateway::fatal_close(code).map(|(name, advice)| DiscordError::GatewayRefused {
+            code,
+            name,
+            advice,
+        })
+    }
 }
 
 /// What went wrong logging in, in an operator's words.
@@ -312,6 +333,16 @@ pub fn is_moderator(
     by_permission || roles.iter().any(|r| moderator_roles.contains(&r.get()))
 }
 
+/// Where the bot reaches `discord.com` instead of through DNS, for tests of serenity's own
+/// rate limiter ([`run_reaching`]).
+#[derive(Debug, Clone)]
+pub struct DiscordAt {
+    /// A loopback address answering HTTPS for `discord.com`.
+    pub addr: std::net::SocketAddr,
+    /// The root certificate (DER) its certificate chains to: the only root trusted then.
+    pub root_certificate_der: Vec<u8>,
+}
+
 /// Runs the bot until `shutdown` completes (or the gateway fails for good): loads the
 /// FAQ, connects, registers the commands, answers, reloads; on shutdown closes the shards
 /// and waits for in-flight replies.
@@ -319,6 +350,53 @@ pub async fn run(
     config: Config,
     token: Token,
     shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), DiscordError> {
+    run_with(config, token, shutdown, None).await
+}
+
+/// [`run`], with `https://discord.com` reached at `at` (a loopback address only), trusting
+/// only `at`'s root certificate and no system proxy. For end-to-end tests of the default
+/// setup, serenity's own rate limiter on, which always calls `https://discord.com` and
+/// ignores `api_base` (docs/sharding.md): the test's stand-in answers as `discord.com` on
+/// loopback. Not reachable from the config file, so an operator cannot point the bot's
+/// token at another host this way; `api_base` stays the way to use a proxy.
+pub async fn run_reaching(
+    config: Config,
+    token: Token,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    at: DiscordAt,
+) -> Result<(), DiscordError> {
+    if !at.addr.ip().is_loopback() {
+        return Err(DiscordError::Setup(format!(
+            "discord.com can be redirected to this machine only, not {}",
+            at.addr
+        )));
+    }
+    run_with(config, token, shutdown, Some(at)).await
+}
+
+/// The HTTP client for every call to Discord: bounded by `timeout`; with `at`, pinned to
+/// a loopback `discord.com` trusting only its root.
+fn http_client(timeout: Duration, at: Option<&DiscordAt>) -> Result<reqwest::Client, DiscordError> {
+    let problem = |e: reqwest::Error| DiscordError::Setup(format!("HTTP client: {e}"));
+    // Same TLS backend as serenity's default client.
+    let mut builder = reqwest::Client::builder().use_rustls_tls().timeout(timeout);
+    if let Some(at) = at {
+        let root = reqwest::Certificate::from_der(&at.root_certificate_der).map_err(problem)?;
+        builder = builder
+            .resolve("discord.com", at.addr)
+            .tls_built_in_root_certs(false)
+            .add_root_certificate(root)
+            .no_proxy();
+    }
+    builder.build().map_err(problem)
+}
+
+async fn run_with(
+    config: Config,
+    token: Token,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    at: Option<DiscordAt>,
 ) -> Result<(), DiscordError> {
     let dir = config.faq.dir.clone();
     let options = config.matcher.clone();
@@ -333,12 +411,8 @@ pub async fn run(
     let bot = Arc::new(Bot::new(config, knowledge));
 
     // Every HTTP call is bounded: a stalled connection would otherwise hold a send slot
-    // (and the member's cooldown) forever. Same TLS backend as serenity's default client.
-    let client = reqwest::Client::builder()
-        .use_rustls_tls()
-        .timeout(bot.config.discord.http_timeout)
-        .build()
-        .map_err(|e| DiscordError::Task(format!("HTTP client: {e}")))?;
+    // (and the member's cooldown) forever.
+    let client = http_client(bot.config.discord.http_timeout, at.as_ref())?;
     let mut http = serenity::HttpBuilder::new(token.expose())
         .client(client)
         .default_allowed_mentions(respond::no_mentions());
@@ -395,18 +469,45 @@ pub async fn run(
         .map_err(Box::new)?;
 
     let shards = client.shard_manager.clone();
+    // serenity stops by itself on 4004, 4013 and 4014 but retries 4010 and 4011 for ever:
+    // the watch finds a shard that never connects and asks Discord why.
+    let watch = gateway::watch(
+        shards.clone(),
+        client.http.clone(),
+        gateway::Identity {
+            ws_url: client.ws_url.lock().await.clone(),
+            token: client.http.token().to_string(),
+            intents: intents.bits(),
+            total: match bot.config.discord.shards {
+                crate::config::Shards::Range { total, .. } => Some(total),
+                crate::config::Shards::Recommended => None,
+            },
+        },
+    );
     let (stopped_tx, stopped_rx) = tokio::sync::oneshot::channel::<()>();
+    let closing_shards = shards.clone();
     let stopper = tokio::spawn(async move {
         shutdown.await;
         tracing::info!("shutting down: closing shards");
-        shards.shutdown_all().await;
+        closing_shards.shutdown_all().await;
         let _ = stopped_tx.send(());
     });
     // `shutdown_all` makes `start` return; the grace period covers a shutdown that lands
     // before the shard runners exist.
     let shard_plan = bot.config.discord.shards;
     let result = tokio::select! {
-        r = start_shards(&mut client, shard_plan) => r,
+        r = start_shards(&mut client, shard_plan) => r.map_err(|e| match e {
+            serenity::Error::Gateway(serenity::GatewayError::DisallowedGatewayIntents) => {
+                DiscordError::DisallowedIntents
+            }
+            serenity::Error::Gateway(serenity::GatewayError::InvalidAuthentication) => {
+                DiscordError::gateway_refused(4004).expect("4004 is fatal")
+            }
+            serenity::Error::Gateway(serenity::GatewayError::InvalidGatewayIntents) => {
+                DiscordError::gateway_refused(4013).expect("4013 is fatal")
+            }
+            e => DiscordError::Client(Box::new(e)),
+        }),
         _ = async {
             if stopped_rx.await.is_ok() {
                 tokio::time::sleep(Duration::from_secs(5)).await;
@@ -414,6 +515,9 @@ pub async fn run(
                 std::future::pending::<()>().await;
             }
         } => Ok(()),
+        // serenity's tasks of the refused shard are left to the runtime's end (see
+        // `gateway`): shutting the shard down would spin for ever.
+        code = watch => Err(DiscordError::gateway_refused(code).expect("the watch returns fatal codes")),
     };
     stopper.abort();
     reload::stop_watching(&bot);
@@ -426,12 +530,7 @@ pub async fn run(
     // Insights: write what is queued, then stop the writer.
     let closing = bot.clone();
     let _ = tokio::task::spawn_blocking(move || closing.insights.close()).await;
-    result.map_err(|e| match e {
-        serenity::Error::Gateway(serenity::GatewayError::DisallowedGatewayIntents) => {
-            DiscordError::DisallowedIntents
-        }
-        e => DiscordError::Client(Box::new(e)),
-    })
+    result
 }
 
 /// Starts the gateway shards of `plan` with serenity's own sharding: Discord's recommended

@@ -134,9 +134,47 @@ impl Harness {
         harness
     }
 
+    /// [`Harness::start_with`] in the default setup: no `api_base`, serenity's own rate
+    /// limiter on, the stand-in reached as `https://discord.com` on loopback
+    /// (`Options::https_as_discord`, `medfaq::discord::run_reaching`).
+    pub async fn start_own_limiter(
+        options: discord_standin::Options,
+        tweak: impl FnOnce(&mut Config),
+    ) -> Harness {
+        let standin = StandIn::start_with(discord_standin::Options {
+            https_as_discord: true,
+            ..options
+        })
+        .await;
+        let tls = standin.discord_tls().expect("https_as_discord is on");
+        let at = medfaq::discord::DiscordAt {
+            addr: tls.addr,
+            root_certificate_der: tls.root_certificate_der.clone(),
+        };
+        let harness = Harness::launch_via(
+            standin,
+            |c| {
+                c.discord.api_base = None;
+                tweak(c);
+            },
+            Some(at),
+        );
+        wait_connected(&harness.standin).await;
+        harness
+    }
+
     /// Starts the bot against `standin` without waiting for anything (e.g. a bot that is
     /// expected not to connect).
     pub fn launch(standin: StandIn, tweak: impl FnOnce(&mut Config)) -> Harness {
+        Harness::launch_via(standin, tweak, None)
+    }
+
+    /// [`Harness::launch`]; with `at`, `discord.com` is reached there.
+    fn launch_via(
+        standin: StandIn,
+        tweak: impl FnOnce(&mut Config),
+        at: Option<medfaq::discord::DiscordAt>,
+    ) -> Harness {
         init_logs();
         let tmp = tempfile::tempdir().unwrap();
         let faq_dir = tmp.path().join("faq");
@@ -144,13 +182,18 @@ impl Harness {
         let mut config = test_config(&standin, &faq_dir);
         tweak(&mut config);
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let bot = tokio::spawn(medfaq::discord::run(
-            config,
-            Token::new(TOKEN),
-            async move {
-                let _ = rx.await;
-            },
-        ));
+        let shutdown = async move {
+            let _ = rx.await;
+        };
+        let bot = match at {
+            None => tokio::spawn(medfaq::discord::run(config, Token::new(TOKEN), shutdown)),
+            Some(at) => tokio::spawn(medfaq::discord::run_reaching(
+                config,
+                Token::new(TOKEN),
+                shutdown,
+                at,
+            )),
+        };
         Harness {
             standin,
             faq_dir,
@@ -163,6 +206,28 @@ impl Harness {
     /// The FAQ as the test's own copy loads it (to know what the bot should answer).
     pub fn knowledge(&self) -> Knowledge {
         Knowledge::load(&self.faq_dir, Default::default()).expect("the FAQ copy loads")
+    }
+
+    /// `n` questions the bot answers in a question channel, each a different entry, none
+    /// urgent (for tests of queues and rate limits).
+    pub fn ordinary_questions(&self, n: usize) -> Vec<String> {
+        use medfaq::matcher::Decision;
+        let k = self.knowledge();
+        let out: Vec<String> = k
+            .faq
+            .entries
+            .iter()
+            .map(|e| e.question.clone())
+            .filter(|q| {
+                let a = k.ask(q);
+                a.alert.is_none()
+                    && medfaq::discord::trigger::reads_as_question(q)
+                    && matches!(a.outcome.decision, Decision::Answer(_))
+            })
+            .take(n)
+            .collect();
+        assert_eq!(out.len(), n, "precondition: {n} answerable questions");
+        out
     }
 
     /// Sends a chat message from a member; returns the message object.

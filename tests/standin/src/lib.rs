@@ -15,10 +15,12 @@ pub mod lifecycle;
 pub mod payload;
 pub mod ratelimit;
 pub mod rules;
+pub mod tls;
 pub mod validate;
 
 pub use lifecycle::{Violation, ViolationKind};
 pub use ratelimit::{Limit, Mode as RateLimitMode, RateLimits};
+pub use tls::DiscordTls;
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;
@@ -61,6 +63,41 @@ pub struct Recorded {
     /// When the call arrived at the stand-in (before any `Slow` fault delay), for
     /// latency measurements such as `benches/e2e.rs`.
     pub at: Instant,
+    /// For a 429: what the answer told the client (`None` for every other status).
+    pub limited: Option<Limited>,
+}
+
+/// What a 429 answer said: how long to wait, and which limit (`X-RateLimit-Scope`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Limited {
+    /// `Retry-After`, in seconds with decimals.
+    pub retry_after: Duration,
+    /// `X-RateLimit-Scope` (`user` for a route bucket, `global`), when sent.
+    pub scope: Option<String>,
+    /// Whether `X-RateLimit-Global` was sent.
+    pub global: bool,
+}
+
+impl Limited {
+    /// Reads a 429 answer's headers.
+    fn of(response: &Response) -> Option<Limited> {
+        if response.status() != StatusCode::TOO_MANY_REQUESTS {
+            return None;
+        }
+        let h = response.headers();
+        let text = |name: &str| {
+            h.get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        };
+        Some(Limited {
+            retry_after: text("retry-after")
+                .and_then(|s| s.parse::<f64>().ok())
+                .map_or(Duration::ZERO, Duration::from_secs_f64),
+            scope: text("x-ratelimit-scope"),
+            global: h.contains_key("x-ratelimit-global"),
+        })
+    }
 }
 
 impl Recorded {
@@ -236,6 +273,11 @@ pub struct Options {
     /// An IDENTIFY with fewer shards than this is closed with 4011 "Sharding required"
     /// (Discord: the session would handle too many guilds).
     pub min_shards: u64,
+    /// Also answer the REST API over HTTPS as `discord.com`, on a second loopback port
+    /// with a certificate made at start ([`tls`], [`StandIn::discord_tls`]): for a bot
+    /// whose own rate limiter is on (serenity's limiter always calls
+    /// `https://discord.com`). Off by default.
+    pub https_as_discord: bool,
 }
 
 impl Default for Options {
@@ -249,6 +291,7 @@ impl Default for Options {
             recommended_shards: 1,
             guilds: vec![GUILD_ID],
             min_shards: 1,
+            https_as_discord: false,
         }
     }
 }
@@ -323,11 +366,16 @@ pub struct StandIn {
     shared: Arc<Shared>,
     addr: SocketAddr,
     server: tokio::task::JoinHandle<()>,
+    /// [`Options::https_as_discord`]: where, and the server and acceptor tasks.
+    https: Option<(DiscordTls, [tokio::task::JoinHandle<()>; 2])>,
 }
 
 impl Drop for StandIn {
     fn drop(&mut self) {
         self.server.abort();
+        for task in self.https.iter().flat_map(|(_, t)| t) {
+            task.abort();
+        }
     }
 }
 
@@ -356,6 +404,7 @@ impl StandIn {
             .expect("bind 127.0.0.1:0");
         let addr = listener.local_addr().expect("local addr");
         let nodelay = options.tcp_nodelay;
+        let https_as_discord = options.https_as_discord;
         let shared = Arc::new(Shared {
             base: format!("http://{addr}"),
             ws: format!("ws://{addr}/ws"),
@@ -386,6 +435,16 @@ impl StandIn {
         let listener = listener.tap_io(move |tcp| {
             let _ = tcp.set_nodelay(nodelay);
         });
+        let https = if https_as_discord {
+            let (tls_listener, info, acceptor) = tls::listen(nodelay).await;
+            let app = app.clone();
+            let server = tokio::spawn(async move {
+                let _ = axum::serve(tls_listener, app).await;
+            });
+            Some((info, [server, acceptor]))
+        } else {
+            None
+        };
         let server = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
@@ -393,6 +452,7 @@ impl StandIn {
             shared,
             addr,
             server,
+            https,
         }
     }
 
@@ -408,6 +468,12 @@ impl StandIn {
 
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// Where the REST API answers HTTPS as `discord.com` and the root certificate to
+    /// trust for it ([`Options::https_as_discord`]; `None` when off).
+    pub fn discord_tls(&self) -> Option<&DiscordTls> {
+        self.https.as_ref().map(|(info, _)| info)
     }
 
     /// A fresh snowflake (message, interaction and user ids in tests).
@@ -1036,6 +1102,7 @@ async fn rest(
             }
         }
     };
+    let limited = Limited::of(&response);
     shared.with(|i| {
         let index = i.requests.len();
         if let Some((kind, detail)) = violation {
@@ -1055,6 +1122,7 @@ async fn rest(
             body: body_json,
             status,
             at,
+            limited,
         });
     });
     response

@@ -153,8 +153,11 @@ fn header(headers: &mut HeaderMap, name: &'static str, value: String) {
     }
 }
 
+/// Seconds with 3 decimals, rounded up: a client that waits what it is told never comes
+/// back a fraction of a millisecond too early.
 fn secs(d: Duration) -> String {
-    format!("{:.3}", d.as_secs_f64())
+    let ms = d.as_nanos().div_ceil(1_000_000);
+    format!("{}.{:03}", ms / 1000, ms % 1000)
 }
 
 impl Limiter {
