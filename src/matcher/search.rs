@@ -7,11 +7,12 @@ use std::ops::Range;
 use super::background;
 use super::decision::{self, DecisionTrace, Features};
 use super::normalize::{is_stop, sentences, stem, truncate_chars, undouble, words};
-use super::{
-    Decision, DecisionMode, Explanation, Field, Index, Match, Outcome, Resolved, Text,
-    NUMBER_WEIGHT,
-};
+use super::{Decision, DecisionMode, Explanation, Field, Index, Match, Outcome, Resolved, Text};
 
+/// A number or quantity the FAQ does not hold ("500mg", "3 weeks") weighs this much of
+/// the unknown-word weight: it says how much or how long, rarely what the question is
+/// about, so it should not count against every entry like an unknown content word.
+const UNKNOWN_NUMBER_WEIGHT: f32 = 0.1;
 /// A typo-corrected query word counts this much of an exact one.
 const CORRECTED: f32 = 0.8;
 /// ... and a loosely corrected one (several typos, trigram fallback) this much.
@@ -431,7 +432,7 @@ impl Index {
             let weight = if alts.is_empty() {
                 // unknown: as informative as the word is in the background
                 if number {
-                    self.unknown_weight * NUMBER_WEIGHT
+                    self.unknown_weight * UNKNOWN_NUMBER_WEIGHT
                 } else {
                     self.unknown_weight * a.salience
                 }

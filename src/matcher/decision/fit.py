@@ -134,7 +134,7 @@ def main():
                     help="wrong answers allowed, as a share of all answers (out of fold)")
     ap.add_argument("--wrong-cost", type=float, default=5.0,
                     help="a wrong answer costs this many right ones (worse than no answer)")
-    ap.add_argument("--max-chatter", type=float, default=0.03,
+    ap.add_argument("--max-chatter", type=float, default=0.05,
                     help="small talk / unrelated messages that may get a suggestion")
     ap.add_argument("--l2", type=float, default=1.0)
     ap.add_argument("--dry-run", action="store_true", help="print, do not write model.tsv")
