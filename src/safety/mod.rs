@@ -572,7 +572,18 @@ impl Rules {
             {
                 continue;
             }
-            let found = cache.get(false, gi, || self.all_occurrences(&g.patterns, g.gap, t));
+            if cache
+                .get(Slot::Found, gi, || {
+                    self.all_occurrences(&g.patterns, g.gap, t)
+                })
+                .is_empty()
+            {
+                continue;
+            }
+            if !g.stop_at.is_empty() {
+                cache.get(Slot::Stops, gi, || self.stops(g, t));
+            }
+            let (found, stops) = (cache.peek(Slot::Found, gi), cache.peek(Slot::Stops, gi));
             let in_clause = |gs: &Span| {
                 let c = clause_of(gs.from);
                 !g.same_clause || (c >= s_clause_lo && c <= s_clause_hi)
@@ -584,15 +595,9 @@ impl Rules {
                     .any(|q| gs.from < q.to.max(q.from + 1) && q.from < gs.to.max(gs.from + 1))
             };
             // where a new statement starts ("side effects i cant breathe"): a `before` guard
-            // does not reach the words after it (computed when first needed)
-            let stops = std::cell::OnceCell::new();
-            let stopped = |gs: &Span, p: usize| {
-                !g.stop_at.is_empty()
-                    && stops
-                        .get_or_init(|| self.stops(g, t))
-                        .iter()
-                        .any(|st: &Span| st.from >= gs.to && st.from <= p)
-            };
+            // does not reach the words after it
+            let stopped =
+                |gs: &Span, p: usize| stops.iter().any(|st| st.from >= gs.to && st.from <= p);
             let hit = found
                 .iter()
                 .copied()
@@ -631,7 +636,9 @@ impl Rules {
             let Some(gs) = hit else { continue };
             if !g.unless.is_empty() {
                 let voided = cache
-                    .get(true, gi, || self.all_occurrences(&g.unless, g.gap, t))
+                    .get(Slot::Unless, gi, || {
+                        self.all_occurrences(&g.unless, g.gap, t)
+                    })
                     .iter()
                     .any(|u| match g.place {
                         Where::Message => true,
@@ -647,8 +654,10 @@ impl Rules {
             }
             // a present statement elsewhere ("is it normal ...? it started 10 mins ago")
             if !g.unless_anywhere.is_empty()
-                && !self
-                    .all_occurrences(&g.unless_anywhere, g.gap, t)
+                && !cache
+                    .get(Slot::Anywhere, gi, || {
+                        self.all_occurrences(&g.unless_anywhere, g.gap, t)
+                    })
                     .is_empty()
             {
                 continue;
@@ -718,12 +727,20 @@ impl<F: Fn(usize) -> u16> Search<'_, F> {
     }
 }
 
-/// Guard occurrences (of `match` and of `unless`), computed once per message and guard
-/// when first needed.
+/// What a guard looks for in a message: its `match`, `unless`, `unless_anywhere` and
+/// `stop_at` patterns.
+#[derive(Clone, Copy)]
+enum Slot {
+    Found = 0,
+    Unless = 1,
+    Anywhere = 2,
+    Stops = 3,
+}
+
+/// Guard occurrences ([`Slot`]s), computed once per message and guard when first needed.
 struct GuardCache {
     guards: usize,
-    found: Vec<Option<Vec<Span>>>,
-    unless: Vec<Option<Vec<Span>>>,
+    slots: [Vec<Option<Vec<Span>>>; 4],
 }
 
 impl GuardCache {
@@ -731,21 +748,23 @@ impl GuardCache {
         // nothing allocated until a rule matches
         GuardCache {
             guards,
-            found: Vec::new(),
-            unless: Vec::new(),
+            slots: Default::default(),
         }
     }
-    /// Guard `i`'s occurrences of its `match` patterns (of its `unless` ones if `unless`).
-    fn get(&mut self, unless: bool, i: usize, f: impl FnOnce() -> Vec<Span>) -> &[Span] {
-        let slots = if unless {
-            &mut self.unless
-        } else {
-            &mut self.found
-        };
+    /// Guard `i`'s occurrences of `slot`, computed by `f` the first time.
+    fn get(&mut self, slot: Slot, i: usize, f: impl FnOnce() -> Vec<Span>) -> &[Span] {
+        let slots = &mut self.slots[slot as usize];
         if slots.is_empty() {
             slots.resize_with(self.guards, || None);
         }
         slots[i].get_or_insert_with(f)
+    }
+    /// Guard `i`'s occurrences of `slot`, as computed by [`GuardCache::get`] (empty before).
+    fn peek(&self, slot: Slot, i: usize) -> &[Span] {
+        self.slots[slot as usize]
+            .get(i)
+            .and_then(Option::as_deref)
+            .unwrap_or(&[])
     }
 }
 
