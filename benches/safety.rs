@@ -147,7 +147,18 @@ fn main() {
             "| {chars} chars | regex alternation (before) | {o50:.1} | {o99:.1} | {:.0} | 1.00x | | |",
             old.last().unwrap()
         );
+        // the safety model (faq/safety/model.tsv), which check() runs when no rule fires
+        let model = rules.model().expect("the bundled rules carry the model");
+        let alone = time(&msgs, |m| model.alert(m));
+        let (m50, m99) = (pct(&alone, 0.5), pct(&alone, 0.99));
+        println!(
+            "| {chars} chars | safety model alone (part of the above) | {m50:.1} | {m99:.1} | {:.0} | {:.2}x | | |",
+            alone.last().unwrap(),
+            m99 / o99
+        );
         for (k, v) in [
+            ("model_p50_us", m50),
+            ("model_p99_us", m99),
             ("p50_us", n50),
             ("p99_us", n99),
             ("baseline_p50_us", o50),

@@ -477,6 +477,7 @@ impl Builder {
                 vocab,
                 rules,
                 guards,
+                model: None,
             })
         } else {
             Err(self.problems)
