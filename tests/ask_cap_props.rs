@@ -84,12 +84,8 @@ proptest! {
         prop_assert_eq!(&outcome, &k.index.search(&capped));
     }
 
-    // KNOWN GAP (issue 10, open): the "general question" guard quiets a symptom when a
-    // question phrase ("side effects", "dose for") stands earlier in the same clause, so an
-    // emergency run on to keyword filler with no punctuation between is missed. Making
-    // the symptom rules strong raised false alarms on the held-out safety set (5 -> 8 of
-    // 124); the fix belongs in the guard's reach, not in this test.
-    #[ignore = "known gap: a question phrase earlier in the same clause quiets the symptom (issue 10)"]
+    // A question phrase earlier in the same clause ("side effects", "dose for") used to
+    // quiet the emergency told after it; guards now stop at a new statement ("I can't").
     #[test]
     fn an_emergency_anywhere_in_a_discord_sized_message_is_seen(
         filler in vocabulary(),

@@ -2,7 +2,8 @@
 //!
 //! - `tests/data/safety_heldout.jsonl` (held out: never tuned on) must meet the floors:
 //!   emergency recall >= 0.97, crisis recall >= 0.97, false alarms <= 0.02.
-//! - `tests/data/safety_tune.jsonl` (tuned on) must stay at the level reached.
+//! - `tests/data/safety_tune.jsonl` (tuned on) must stay at the level reached, and so must
+//!   `safety_tune2.jsonl`, `safety_tune3.jsonl` and `safety_tune4.jsonl` (tuned on too).
 //! - The labelled dev set: every emergency flagged, no false alarm.
 //! - `tests/data/safety_phrasings.txt`: phrasings written from the issue's category list.
 
@@ -69,8 +70,9 @@ fn heldout_half_meets_the_issue_floors() {
     );
 }
 
-/// What the held-out half reached when the rules were last tuned (on the tune half): a
-/// change that loses ground here is a regression.
+/// What the held-out half reached when the rules were last tuned (on the tune files): a
+/// change that loses ground here is a regression. Session 4 reached emergency 109/118,
+/// crisis 34/39, false alarms 4/124: one more miss or false alarm fails.
 #[test]
 fn heldout_half_does_not_fall_back() {
     let (m, _) = run(&data("safety_heldout.jsonl"));
@@ -80,7 +82,7 @@ fn heldout_half_does_not_fall_back() {
         m.false_alarm_rate(),
     );
     assert!(
-        e >= 0.85 && c >= 0.76 && f <= 0.05,
+        e >= 0.92 && c >= 0.87 && f <= 0.035,
         "held-out: emergency recall {e:.3}, crisis recall {c:.3}, false alarms {f:.3}\n{}",
         m.render_safety()
     );
@@ -98,6 +100,27 @@ fn tune_half_meets_the_floors() {
         misses(&miss)
     );
     assert!(m.categories.len() >= 25, "{:?}", m.categories.keys());
+}
+
+/// The other tune files (written later, with more third persons, stories, slang and
+/// passive wording) meet the issue's floors too.
+#[test]
+fn later_tune_files_meet_the_floors() {
+    for name in [
+        "safety_tune2.jsonl",
+        "safety_tune3.jsonl",
+        "safety_tune4.jsonl",
+    ] {
+        let (m, miss) = run(&data(name));
+        let below = m.below_safety_floors();
+        assert!(
+            below.is_empty(),
+            "{name}: {}\n{}\n{}",
+            below.join("\n"),
+            m.render_safety(),
+            misses(&miss)
+        );
+    }
 }
 
 #[test]

@@ -78,6 +78,8 @@ enum Atom {
 
 #[derive(Debug, Clone)]
 struct Pattern {
+    /// Index among every pattern of the rules and guards ([`Rules::index_patterns`]).
+    id: u32,
     elements: Vec<Element>,
     text: String,
     /// `file:line`
@@ -126,6 +128,12 @@ struct Guard {
     origin: String,
     patterns: Vec<Pattern>,
     unless: Vec<Pattern>,
+    /// Patterns that cancel the guard wherever they are in the message.
+    unless_anywhere: Vec<Pattern>,
+    /// `before` guards do not reach past these (a new statement: "my husband cant").
+    stop_at: Vec<Pattern>,
+    /// A stop right after a word of this list does not count ("how do I know if my ...").
+    stop_not_after: Option<u16>,
 }
 
 /// The compiled safety rules: word lists, rules, guards and the notices.
@@ -137,6 +145,15 @@ pub struct Rules {
     guards: Vec<Guard>,
     /// Consulted when no rule fires.
     model: Option<Arc<Model>>,
+    /// pattern ids by concept: the patterns that can only match a message where the
+    /// concept has a hit (each pattern is listed under the concepts of one of its parts);
+    /// concept `c`'s are `trigger_ids[trigger_ends[c]..trigger_ends[c + 1]]` (one flat
+    /// list: fewer cache misses on every message)
+    trigger_ends: Vec<u32>,
+    trigger_ids: Vec<u32>,
+    /// patterns no concept rules out (every part holds `^` or a number)
+    untriggered: Vec<u32>,
+    pattern_count: usize,
 }
 
 /// Why one rule fired on a message, or why it was kept quiet.
@@ -254,9 +271,85 @@ impl Rules {
         }
     }
 
+    /// Numbers every pattern and lists each under the concepts of its rarest part, so a
+    /// message only tries the patterns one of its concepts triggers (called once, when
+    /// the rules are built).
+    fn index_patterns(&mut self) {
+        let mut triggers: Vec<Vec<u32>> = vec![Vec::new(); self.vocab.concept_count()];
+        self.untriggered.clear();
+        let mut id = 0u32;
+        let patterns = self.rules.iter_mut().flat_map(|r| &mut r.patterns).chain(
+            self.guards
+                .iter_mut()
+                .flat_map(|g| g.patterns.iter_mut().chain(&mut g.unless)),
+        );
+        for p in patterns {
+            p.id = id;
+            id += 1;
+            // the part whose concepts are least common; a part holding `^` or a number
+            // cannot be indexed
+            let rarest = p
+                .elements
+                .iter()
+                .filter_map(|el| {
+                    el.iter()
+                        .map(|a| match *a {
+                            Atom::Concept(c) => Some(self.vocab.commonness(c)),
+                            _ => None,
+                        })
+                        .sum::<Option<u32>>()
+                        .map(|w| (w, el))
+                })
+                .min_by_key(|(w, _)| *w);
+            match rarest {
+                Some((_, el)) => {
+                    for a in el {
+                        if let Atom::Concept(c) = *a {
+                            let list = &mut triggers[usize::from(c)];
+                            if list.last() != Some(&p.id) {
+                                list.push(p.id);
+                            }
+                        }
+                    }
+                }
+                None => self.untriggered.push(p.id),
+            }
+        }
+        self.pattern_count = id as usize;
+        self.trigger_ends = std::iter::once(0)
+            .chain(triggers.iter().scan(0u32, |end, list| {
+                *end += list.len() as u32;
+                Some(*end)
+            }))
+            .collect();
+        self.trigger_ids = triggers.concat();
+    }
+
+    /// Reads `message`: its words, their concepts, and the patterns that may match.
+    fn read(&self, message: &str) -> Tagged {
+        let mut t = self.vocab.tag(message);
+        let mut may = vec![0u64; self.pattern_count.div_ceil(64)];
+        let mut set = |id: u32| may[id as usize / 64] |= 1u64 << (id % 64);
+        self.untriggered.iter().copied().for_each(&mut set);
+        for c in t.concepts() {
+            let c = usize::from(c);
+            let ids = self.trigger_ends[c] as usize..self.trigger_ends[c + 1] as usize;
+            self.trigger_ids[ids].iter().copied().for_each(&mut set);
+        }
+        t.may_match = may;
+        t
+    }
+
+    /// Whether pattern `p` may match the message read as `t`: its indexed part has a hit.
+    fn may_match(p: &Pattern, t: &Tagged) -> bool {
+        t.may_match
+            .get(p.id as usize / 64)
+            .is_some_and(|b| b & (1u64 << (p.id % 64)) != 0)
+    }
+
     /// The alert this message raises, if any.
     pub fn check(&self, message: &str) -> Option<Alert> {
-        let t = self.vocab.tag(message);
+        let t = self.read(message);
         let mut cache = GuardCache::new(self.guards.len());
         for alert in [Alert::Crisis, Alert::Emergency] {
             for rule in self.rules.iter().filter(|r| r.alert == alert) {
@@ -288,7 +381,7 @@ impl Rules {
     /// What the check saw: every rule that matched, with the guard that kept it quiet if
     /// one did, and the typo corrections made.
     pub fn assess(&self, message: &str) -> Assessment {
-        let t = self.vocab.tag(message);
+        let t = self.read(message);
         let mut cache = GuardCache::new(self.guards.len());
         let mut findings = Vec::new();
         for rule in &self.rules {
@@ -370,9 +463,20 @@ impl Rules {
             .join(" ")
     }
 
-    /// Word ranges covered by `el`.
+    /// Whether some word is covered by `el` (what [`Rules::candidates`] would find is not
+    /// empty), from the concepts present: no list is built.
+    fn possible(el: &Element, t: &Tagged) -> bool {
+        el.iter().any(|atom| match *atom {
+            Atom::Concept(c) => t.has(c),
+            Atom::Start => !t.words.is_empty(),
+            Atom::Number(min) => t.numbers.iter().any(|&(_, v)| v >= min),
+            Atom::NumberAtMost(max) => t.numbers.iter().any(|&(_, v)| v <= max),
+        })
+    }
+
+    /// Appends to `out` the word ranges covered by `el`, in word order, once each.
     fn candidates(&self, el: &Element, t: &Tagged, out: &mut Vec<Span>) {
-        out.clear();
+        let start = out.len();
         for atom in el {
             match *atom {
                 Atom::Concept(c) => out.extend(t.of(c).iter().map(|h| Span {
@@ -402,10 +506,18 @@ impl Rules {
             }
         }
         if el.len() > 1 {
-            out.sort_unstable_by_key(|s| (s.from, s.to));
-            out.dedup();
+            out[start..].sort_unstable_by_key(|s| (s.from, s.to));
+            // dedup of the appended part only
+            let mut kept = start;
+            for i in start..out.len() {
+                if kept == start || out[i] != out[kept - 1] {
+                    out[kept] = out[i];
+                    kept += 1;
+                }
+            }
+            out.truncate(kept);
         }
-        debug_assert!(out.windows(2).all(|w| w[0].from <= w[1].from));
+        debug_assert!(out[start..].windows(2).all(|w| w[0].from <= w[1].from));
     }
 
     /// Calls `f` with each occurrence of `p` (one per starting place) and where each of
@@ -419,25 +531,33 @@ impl Rules {
         t: &Tagged,
         mut f: impl FnMut(Span, &[Span]) -> bool,
     ) {
-        let k = p.elements.len();
-        let mut cands: Vec<Vec<Span>> = Vec::with_capacity(k);
-        for el in &p.elements {
-            let mut v = Vec::new();
-            self.candidates(el, t, &mut v);
-            if v.is_empty() {
-                return; // a part is missing: no occurrence
-            }
-            cands.push(v);
+        if !Rules::may_match(p, t) || !p.elements.iter().all(|el| Rules::possible(el, t)) {
+            return; // a part is missing: no occurrence (most patterns, most messages)
         }
+        let k = p.elements.len();
+        // the candidates of every part in one buffer: part j's are flat[ends[j]..ends[j + 1]]
+        let mut flat: Vec<Span> = Vec::new();
+        let mut ends = [0usize; 9];
+        for (j, el) in p.elements.iter().enumerate() {
+            self.candidates(el, t, &mut flat);
+            ends[j + 1] = flat.len();
+            debug_assert!(ends[j + 1] > ends[j], "possible() said every part is there");
+        }
+        let mut cands: [&[Span]; 8] = [&[]; 8];
+        for (j, c) in cands.iter_mut().enumerate().take(k) {
+            *c = &flat[ends[j]..ends[j + 1]];
+        }
+        let cands = &cands[..k];
         let sentence = |i: usize| t.words.words[i.min(t.words.len() - 1)].sentence;
-        let mut order: Vec<usize> = (0..k).collect();
+        let mut order = [0, 1, 2, 3, 4, 5, 6, 7];
+        let order = &mut order[..k];
         let mut parts = [Span { from: 0, to: 0 }; 8];
         loop {
-            for &first in &cands[order[0]] {
+            for &first in cands[order[0]] {
                 parts[order[0]] = first;
                 let search = Search {
-                    cands: &cands,
-                    order: &order,
+                    cands,
+                    order,
                     gap: gap as usize,
                     across,
                     sentence: &sentence,
@@ -454,7 +574,7 @@ impl Rules {
                     }
                 }
             }
-            if !any_order || !next_permutation(&mut order) {
+            if !any_order || !next_permutation(order) {
                 return;
             }
         }
@@ -486,7 +606,7 @@ impl Rules {
             {
                 continue;
             }
-            let found = cache.get(gi, || self.all_occurrences(&g.patterns, g.gap, t));
+            let found = cache.get(false, gi, || self.all_occurrences(&g.patterns, g.gap, t));
             let in_clause = |gs: &Span| {
                 let c = clause_of(gs.from);
                 !g.same_clause || (c >= s_clause_lo && c <= s_clause_hi)
@@ -496,6 +616,16 @@ impl Rules {
                 parts
                     .iter()
                     .any(|q| gs.from < q.to.max(q.from + 1) && q.from < gs.to.max(gs.from + 1))
+            };
+            // where a new statement starts ("side effects i cant breathe"): a `before` guard
+            // does not reach the words after it (computed when first needed)
+            let stops = std::cell::OnceCell::new();
+            let stopped = |gs: &Span, p: usize| {
+                !g.stop_at.is_empty()
+                    && stops
+                        .get_or_init(|| self.stops(g, t))
+                        .iter()
+                        .any(|st: &Span| st.from >= gs.to && st.from <= p)
             };
             let hit = found
                 .iter()
@@ -513,6 +643,7 @@ impl Rules {
                                     && sentence_of(gs.from) == sentence_of(p)
                                     && (!g.same_clause || clause_of(gs.from) == clause_of(p))
                                     && g.through.is_none_or(|c| (gs.to..p).all(|i| t.covers(c, i)))
+                                    && !stopped(gs, p)
                             })
                     }
                     Where::After(within) => {
@@ -533,24 +664,42 @@ impl Rules {
                 });
             let Some(gs) = hit else { continue };
             if !g.unless.is_empty() {
-                let voided =
-                    self.all_occurrences(&g.unless, g.gap, t)
-                        .iter()
-                        .any(|u| match g.place {
-                            Where::Message => true,
-                            Where::Clause => {
-                                let c = clause_of(u.from);
-                                c >= s_clause_lo && c <= s_clause_hi
-                            }
-                            _ => sentence_of(u.from) == s_sent,
-                        });
+                let voided = cache
+                    .get(true, gi, || self.all_occurrences(&g.unless, g.gap, t))
+                    .iter()
+                    .any(|u| match g.place {
+                        Where::Message => true,
+                        Where::Clause => {
+                            let c = clause_of(u.from);
+                            c >= s_clause_lo && c <= s_clause_hi
+                        }
+                        _ => sentence_of(u.from) == s_sent,
+                    });
                 if voided {
                     continue;
                 }
             }
+            // a present statement elsewhere ("is it normal ...? it started 10 mins ago")
+            if !g.unless_anywhere.is_empty()
+                && !self
+                    .all_occurrences(&g.unless_anywhere, g.gap, t)
+                    .is_empty()
+            {
+                continue;
+            }
             return Some((gi, gs));
         }
         None
+    }
+
+    /// Where guard `g`'s `stop_at` patterns start a new statement, except right after a
+    /// word of its `stop_not_after` list ("how do i know if my husband is ...").
+    fn stops(&self, g: &Guard, t: &Tagged) -> Vec<Span> {
+        let mut out = self.all_occurrences(&g.stop_at, STOP_GAP, t);
+        if let Some(c) = g.stop_not_after {
+            out.retain(|st| st.from == 0 || !t.covers(c, st.from - 1));
+        }
+        out
     }
 
     fn all_occurrences(&self, patterns: &[Pattern], gap: u16, t: &Tagged) -> Vec<Span> {
@@ -565,9 +714,12 @@ impl Rules {
     }
 }
 
+/// Words allowed between the parts of a `stop_at` pattern ("my [little] son is").
+const STOP_GAP: u16 = 2;
+
 /// The depth-first search for the remaining parts of one pattern occurrence.
 struct Search<'a, F: Fn(usize) -> u16> {
-    cands: &'a [Vec<Span>],
+    cands: &'a [&'a [Span]],
     order: &'a [usize],
     gap: usize,
     across: bool,
@@ -581,7 +733,7 @@ impl<F: Fn(usize) -> u16> Search<'_, F> {
         let Some(&j) = self.order.get(depth) else {
             return true;
         };
-        for c in &self.cands[j] {
+        for c in self.cands[j] {
             if c.from < prev.to {
                 continue;
             }
@@ -600,15 +752,34 @@ impl<F: Fn(usize) -> u16> Search<'_, F> {
     }
 }
 
-/// Guard occurrences, computed once per message and guard when first needed.
-struct GuardCache(Vec<Option<Vec<Span>>>);
+/// Guard occurrences (of `match` and of `unless`), computed once per message and guard
+/// when first needed.
+struct GuardCache {
+    guards: usize,
+    found: Vec<Option<Vec<Span>>>,
+    unless: Vec<Option<Vec<Span>>>,
+}
 
 impl GuardCache {
-    fn new(n: usize) -> GuardCache {
-        GuardCache(vec![None; n])
+    fn new(guards: usize) -> GuardCache {
+        // nothing allocated until a rule matches
+        GuardCache {
+            guards,
+            found: Vec::new(),
+            unless: Vec::new(),
+        }
     }
-    fn get(&mut self, i: usize, f: impl FnOnce() -> Vec<Span>) -> &[Span] {
-        self.0[i].get_or_insert_with(f)
+    /// Guard `i`'s occurrences of its `match` patterns (of its `unless` ones if `unless`).
+    fn get(&mut self, unless: bool, i: usize, f: impl FnOnce() -> Vec<Span>) -> &[Span] {
+        let slots = if unless {
+            &mut self.unless
+        } else {
+            &mut self.found
+        };
+        if slots.is_empty() {
+            slots.resize_with(self.guards, || None);
+        }
+        slots[i].get_or_insert_with(f)
     }
 }
 

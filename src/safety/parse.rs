@@ -112,6 +112,15 @@ struct RawGuard {
     patterns: Vec<Spanned<String>>,
     #[serde(default)]
     unless: Vec<Spanned<String>>,
+    /// Patterns that cancel the guard wherever they are in the message.
+    #[serde(default)]
+    unless_anywhere: Vec<Spanned<String>>,
+    /// `before` guards: patterns that end the guard's reach (a new statement).
+    #[serde(default)]
+    stop_at: Vec<Spanned<String>>,
+    /// A word list: a stop right after one of its words does not count ("if my ...").
+    #[serde(default)]
+    stop_not_after: Option<Spanned<String>>,
 }
 
 /// Largest `gap` / `within` accepted (words).
@@ -133,14 +142,16 @@ struct PendingPattern {
     text: String,
 }
 
-/// A guard read from a file: raw table, origin, line, patterns, `unless` patterns.
-type PendingGuard = (
-    RawGuard,
-    String,
-    usize,
-    Vec<PendingPattern>,
-    Vec<PendingPattern>,
-);
+/// A guard read from a file, its pattern lists not yet resolved.
+struct PendingGuard {
+    raw: RawGuard,
+    origin: String,
+    line: usize,
+    patterns: Vec<PendingPattern>,
+    unless: Vec<PendingPattern>,
+    unless_anywhere: Vec<PendingPattern>,
+    stop_at: Vec<PendingPattern>,
+}
 
 /// Collects the files, then compiles them together (a word list may be used in a file
 /// other than the one that defines it).
@@ -165,6 +176,28 @@ impl Builder {
             line,
             message: message.into(),
         });
+    }
+
+    /// The word list a guard field such as `through = "LIST"` names, if it exists.
+    fn list_field(
+        &mut self,
+        names: &FxHashMap<String, u16>,
+        field: &str,
+        value: Option<&Spanned<String>>,
+        guard: &str,
+        origin: &str,
+        line: usize,
+    ) -> Option<u16> {
+        let list = value?.get_ref();
+        let id = names.get(list).copied();
+        if id.is_none() {
+            self.problem(
+                origin,
+                Some(line),
+                format!("guard `{guard}`: `{field} = \"{list}\"` is not a word list"),
+            );
+        }
+        id
     }
 
     /// Reads one file's text.
@@ -268,10 +301,15 @@ impl Builder {
         for g in raw.guard {
             let line = line_at(text, g.span().start);
             let g = g.into_inner();
-            let pats = pending(&g.patterns);
-            let unless = pending(&g.unless);
-            self.guards
-                .push((g, origin.to_string(), line, pats, unless));
+            self.guards.push(PendingGuard {
+                patterns: pending(&g.patterns),
+                unless: pending(&g.unless),
+                unless_anywhere: pending(&g.unless_anywhere),
+                stop_at: pending(&g.stop_at),
+                raw: g,
+                origin: origin.to_string(),
+                line,
+            });
         }
     }
 
@@ -348,7 +386,16 @@ impl Builder {
         }
 
         let mut guards = Vec::new();
-        for (raw, origin, line, pats, unless) in std::mem::take(&mut self.guards) {
+        for pg in std::mem::take(&mut self.guards) {
+            let PendingGuard {
+                raw,
+                origin,
+                line,
+                patterns: pats,
+                unless,
+                unless_anywhere,
+                stop_at: stop,
+            } = pg;
             let within = raw.within.unwrap_or(MAX_GAP);
             let place = match raw.place.get_ref().as_str() {
                 "before" => Some(Where::Before(within)),
@@ -408,24 +455,24 @@ impl Builder {
                     );
                 }
             }
-            let through = raw
-                .through
-                .as_ref()
-                .and_then(|t| match names.get(t.get_ref()) {
-                    Some(&id) => Some(id),
-                    None => {
-                        self.problems.push(Problem {
-                            origin: origin.clone(),
-                            line: Some(line),
-                            message: format!(
-                                "guard `{}`: `through = \"{}\"` is not a word list",
-                                raw.name.get_ref(),
-                                t.get_ref()
-                            ),
-                        });
-                        None
-                    }
-                });
+            let name = raw.name.get_ref();
+            if !raw.stop_at.is_empty() && !matches!(place, Some(Where::Before(_))) {
+                self.problem(
+                    &origin,
+                    Some(line),
+                    format!("guard `{name}`: `stop_at` works only with `where = \"before\"`"),
+                );
+            }
+            let through =
+                self.list_field(&names, "through", raw.through.as_ref(), name, &origin, line);
+            let stop_not_after = self.list_field(
+                &names,
+                "stop_not_after",
+                raw.stop_not_after.as_ref(),
+                name,
+                &origin,
+                line,
+            );
             if pats.is_empty() {
                 self.problem(
                     &origin,
@@ -435,6 +482,8 @@ impl Builder {
             }
             let patterns = self.patterns(&pats, &mut vocab, &mut names);
             let unless = self.patterns(&unless, &mut vocab, &mut names);
+            let unless_anywhere = self.patterns(&unless_anywhere, &mut vocab, &mut names);
+            let stop_at = self.patterns(&stop, &mut vocab, &mut names);
             if let Some(place) = place {
                 guards.push(Guard {
                     name: raw.name.get_ref().clone(),
@@ -453,6 +502,9 @@ impl Builder {
                     origin: format!("{origin}:{line}"),
                     patterns,
                     unless,
+                    unless_anywhere,
+                    stop_at,
+                    stop_not_after,
                 });
             }
         }
@@ -469,7 +521,7 @@ impl Builder {
         }
         if self.problems.is_empty() {
             vocab.finish();
-            Ok(Rules {
+            let mut rules = Rules {
                 notices: Notices {
                     emergency: emergency.unwrap_or_default(),
                     crisis: crisis.unwrap_or_default(),
@@ -478,7 +530,13 @@ impl Builder {
                 rules,
                 guards,
                 model: None,
-            })
+                trigger_ends: Vec::new(),
+                trigger_ids: Vec::new(),
+                untriggered: Vec::new(),
+                pattern_count: 0,
+            };
+            rules.index_patterns();
+            Ok(rules)
         } else {
             Err(self.problems)
         }
@@ -495,6 +553,7 @@ impl Builder {
         for p in pending {
             match parse_pattern(&p.text, vocab, names) {
                 Ok(elements) => out.push(Pattern {
+                    id: 0, // numbered by `Rules::index_patterns`
                     elements,
                     text: p.text.clone(),
                     origin: format!("{}:{}", p.origin, p.line),

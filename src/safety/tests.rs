@@ -247,3 +247,67 @@ fn bundled_rules_stay_quiet_on_the_issue_examples() {
         assert_eq!(a.alert, None, "{m}\n{a:#?}");
     }
 }
+
+#[test]
+fn a_guard_before_does_not_reach_past_a_new_statement() {
+    let r = rules(
+        "[words]\nCANT = ['cant']\nBREATHE = ['breath*']\nSUBJ = ['i', 'my']\n\
+         VERB = ['cant', 'is']\nSUB = ['if']\n\
+         [[rule]]\ncategory = 'breathing'\nalert = 'emergency'\nmatch = ['CANT BREATHE']\n\
+         [[guard]]\nname = 'question'\nwhere = 'before'\nmatch = ['side effects', 'how do i know']\n\
+         stop_at = ['SUBJ VERB']\nstop_not_after = 'SUB'\n",
+    );
+    assert_eq!(r.check("what are the side effects cant breathe"), None);
+    assert_eq!(
+        r.check("what are the side effects i cant breathe"),
+        Some(Alert::Emergency),
+        "a new statement"
+    );
+    assert_eq!(
+        r.check("side effects my husband cant breathe"),
+        Some(Alert::Emergency),
+        "two words between the parts of a stop"
+    );
+    assert_eq!(
+        r.check("how do i know if i cant breathe"),
+        None,
+        "a stop right after `stop_not_after` is part of the question"
+    );
+    // only `before` guards take `stop_at`
+    let p = problems(&format!(
+        "{NOTICES}[[rule]]\ncategory = 'c'\nalert = 'crisis'\nmatch = ['x']\n\
+         [[guard]]\nname = 'g'\nwhere = 'sentence'\nmatch = ['y']\nstop_at = ['z']\nstop_not_after = 'NOPE'\n"
+    ));
+    assert!(
+        p.iter().any(|p| p.contains("`stop_at` works only with")),
+        "{p:?}"
+    );
+    assert!(
+        p.iter()
+            .any(|p| p.contains("`stop_not_after = \"NOPE\"` is not a word list")),
+        "{p:?}"
+    );
+}
+
+#[test]
+fn unless_anywhere_cancels_a_guard_from_another_sentence() {
+    let r = rules(
+        "[words]\nCHEST = ['chest']\nPAIN = ['pain']\n\
+         [[rule]]\ncategory = 'chest'\nalert = 'emergency'\nmatch = ['CHEST PAIN']\n\
+         [[guard]]\nname = 'question'\nwhere = 'before'\nmatch = ['is it normal to']\n\
+         unless_anywhere = ['#-60 mins ago']\n",
+    );
+    assert_eq!(
+        r.check("is it normal to have chest pain? my friend asked"),
+        None
+    );
+    assert_eq!(
+        r.check("is it normal to have chest pain? it started 10 mins ago"),
+        Some(Alert::Emergency)
+    );
+    assert_eq!(
+        r.check("is it normal to have chest pain? it started 90 mins ago"),
+        None,
+        "the count is part of the pattern"
+    );
+}

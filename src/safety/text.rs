@@ -58,7 +58,7 @@ impl Words {
         };
         let (mut sentence, mut clause) = (0u16, 0u16);
         let mut pending: Option<Break> = None;
-        for piece in pieces(message) {
+        pieces(message, |piece| {
             match piece {
                 Piece::Break(b) => {
                     pending = Some(match pending {
@@ -100,7 +100,7 @@ impl Words {
                     }
                 }
             }
-        }
+        });
         out
     }
 }
@@ -116,11 +116,11 @@ enum Piece<'a> {
     Break(Break),
 }
 
-/// Splits `text` at sentence and clause breaks. "od'd" / "od’d" / "OD'ed" are rewritten
-/// here (by yielding "overdosed") because the word splitter would join them into "odd".
-fn pieces(text: &str) -> impl Iterator<Item = Piece<'_>> {
+/// Splits `text` at sentence and clause breaks, calling `f` with each piece in order.
+/// "od'd" / "od’d" / "OD'ed" are rewritten here (by yielding "overdosed") because the word
+/// splitter would join them into "odd".
+fn pieces<'a>(text: &'a str, mut f: impl FnMut(Piece<'a>)) {
     let bytes = text.as_bytes();
-    let mut out = Vec::new();
     let mut start = 0;
     let mut i = 0;
     while i < bytes.len() {
@@ -148,49 +148,44 @@ fn pieces(text: &str) -> impl Iterator<Item = Piece<'_>> {
         };
         if let Some(k) = kind {
             if start < i {
-                out.push(Piece::Text(&text[start..i]));
+                split_od(&text[start..i], &mut f);
             }
-            out.push(Piece::Break(k));
+            f(Piece::Break(k));
             start = i + 1;
         }
         i += 1;
     }
     if start < text.len() {
-        out.push(Piece::Text(&text[start..]));
+        split_od(&text[start..], &mut f);
     }
-    out.into_iter().flat_map(split_od)
 }
 
-/// Yields `piece`, with "od'd" / "od’d" / "od'ed" (any case) replaced by "overdosed".
-fn split_od(piece: Piece<'_>) -> Vec<Piece<'_>> {
-    let Piece::Text(t) = piece else {
-        return vec![piece];
-    };
+/// Calls `f` with the text piece `t`, "od'd" / "od’d" / "od'ed" (any case) replaced by
+/// "overdosed".
+fn split_od<'a>(t: &'a str, f: &mut impl FnMut(Piece<'a>)) {
     let lower_has = |s: &str| {
         s.as_bytes()
             .windows(3)
             .any(|w| w[0].eq_ignore_ascii_case(&b'o') && w[1].eq_ignore_ascii_case(&b'd'))
     };
     if !(t.contains('\'') || t.contains('\u{2019}')) || !lower_has(t) {
-        return vec![Piece::Text(t)];
+        f(Piece::Text(t));
+        return;
     }
-    let mut out = Vec::new();
     let mut rest = t;
     loop {
-        let found = find_od(rest);
-        match found {
+        match find_od(rest) {
             Some((at, len)) => {
-                out.push(Piece::Text(&rest[..at]));
-                out.push(Piece::Text(" overdosed "));
+                f(Piece::Text(&rest[..at]));
+                f(Piece::Text(" overdosed "));
                 rest = &rest[at + len..];
             }
             None => {
-                out.push(Piece::Text(rest));
+                f(Piece::Text(rest));
                 break;
             }
         }
     }
-    out
 }
 
 /// Byte offset and length of the first whole-word "od'd", "od’d", "od'ed" in `s`.

@@ -48,15 +48,62 @@ pub(super) struct Hit {
 #[derive(Debug, Clone, Default)]
 pub(super) struct Vocab {
     names: Vec<String>,
-    /// whole words -> concepts
-    exact: FxHashMap<Box<str>, Vec<u16>>,
+    /// how often each concept is expected to have a hit: 1 per entry, 50 per entry that
+    /// is a stop word ("my", "i"); see [`Vocab::commonness`]
+    commonness: Vec<u32>,
+    /// whole words -> the concepts they are and the phrases they start
+    exact: FxHashMap<Box<str>, u32>,
+    /// what `exact` points to (kept apart so the table itself stays small)
+    entries: Vec<WordEntry>,
     /// prefix entries keyed by their first 3 bytes
     prefixes: FxHashMap<[u8; 3], Vec<(Box<str>, u16)>>,
-    /// phrases keyed by their first word: (the other terms, concept)
-    phrases: FxHashMap<Box<str>, Vec<(Vec<Term>, u16)>>,
-    /// correction targets by first byte: (word, is a prefix)
-    targets: FxHashMap<u8, Vec<(Box<str>, bool)>>,
+    /// correction targets by first byte
+    targets: FxHashMap<u8, Targets>,
     never: FxHashSet<Box<str>>,
+}
+
+/// What a whole word of the vocabulary is: the concepts it is in (a one-word entry), and
+/// the phrases it starts, indexed by their second term so a frequent first word ("my",
+/// "cant") does not try each of its phrases.
+#[derive(Debug, Clone, Default)]
+struct WordEntry {
+    concepts: Vec<u16>,
+    /// phrases whose second term is a whole word, by that word: (the terms after it,
+    /// concept)
+    phrases: FxHashMap<Box<str>, Vec<(Vec<Term>, u16)>>,
+    /// phrases whose second term is a prefix: (the prefix, the terms after it, concept)
+    prefixed: Vec<(Box<str>, Vec<Term>, u16)>,
+}
+
+/// A word (or a prefix) a typo may be read as.
+#[derive(Debug, Clone)]
+struct Target {
+    word: Box<str>,
+    /// place in word order among the targets with the same first letter: of two targets
+    /// as close to a typo, the first in word order wins
+    rank: u32,
+    /// [`letters`] of `word`
+    letters: u64,
+}
+
+/// The correction targets starting with one letter.
+#[derive(Debug, Clone, Default)]
+struct Targets {
+    /// whole words by length (only lengths below [`OSA_MAX_LEN`]: no longer word is
+    /// within a typo of anything), so a word is only compared with the lengths it can reach
+    words: Vec<Vec<Target>>,
+    prefixes: Vec<Target>,
+}
+
+/// The set of bytes of `w`, one bit per byte value modulo 64 (for letters: one per letter).
+fn letters(w: &[u8]) -> u64 {
+    w.iter().fold(0, |m, &b| m | 1u64 << (b & 63))
+}
+
+/// A lower bound of the edit distance between two words with letter sets `a` and `b`:
+/// each edit brings in at most one new letter and removes at most one.
+fn letter_bound(a: u64, b: u64) -> usize {
+    (a & !b).count_ones().max((b & !a).count_ones()) as usize
 }
 
 /// A message read against the vocabulary.
@@ -69,6 +116,11 @@ pub(super) struct Tagged {
     pub corrections: Vec<(usize, Box<str>)>,
     /// (word index, value) of number words and digits
     pub numbers: Vec<(usize, u32)>,
+    /// The concepts with at least one hit, one bit each.
+    present: Vec<u64>,
+    /// The patterns that may match (see `Rules::may_match`), one bit each by pattern id;
+    /// set by the caller.
+    pub may_match: Vec<u64>,
 }
 
 impl Tagged {
@@ -77,6 +129,22 @@ impl Tagged {
         let lo = self.hits.partition_point(|h| h.concept < concept);
         let hi = self.hits.partition_point(|h| h.concept <= concept);
         &self.hits[lo..hi]
+    }
+    /// Whether `concept` has a hit.
+    pub fn has(&self, concept: u16) -> bool {
+        self.present
+            .get(usize::from(concept / 64))
+            .is_some_and(|b| b & (1u64 << (concept % 64)) != 0)
+    }
+    /// The concepts with a hit, each once, in order.
+    pub fn concepts(&self) -> impl Iterator<Item = u16> + '_ {
+        let mut last = None;
+        self.hits.iter().filter_map(move |h| {
+            (last != Some(h.concept)).then(|| {
+                last = Some(h.concept);
+                h.concept
+            })
+        })
     }
     /// Whether word `i` is covered by `concept`.
     pub fn covers(&self, concept: u16, i: usize) -> bool {
@@ -89,7 +157,19 @@ impl Tagged {
 impl Vocab {
     pub fn add_concept(&mut self, name: &str) -> u16 {
         self.names.push(name.to_string());
+        self.commonness.push(0);
         (self.names.len() - 1) as u16
+    }
+
+    /// Number of concepts (ids are `0..concept_count()`).
+    pub fn concept_count(&self) -> usize {
+        self.names.len()
+    }
+
+    /// How often `concept` can be expected in a message, roughly (a count of its entries,
+    /// stop words counted 50 times): which part of a pattern is the rarest.
+    pub fn commonness(&self, concept: u16) -> u32 {
+        self.commonness[usize::from(concept)]
     }
 
     #[cfg(test)]
@@ -99,10 +179,14 @@ impl Vocab {
 
     pub fn add_entry(&mut self, concept: u16, terms: Vec<Term>) {
         let mut terms = terms;
+        self.commonness[usize::from(concept)] += match &terms[..] {
+            [Term::Word(w)] if is_stop(w) => 50,
+            _ => 1,
+        };
         if terms.len() == 1 {
             match terms.pop().expect("one term") {
                 Term::Word(w) => {
-                    let ids = self.exact.entry(w).or_default();
+                    let ids = &mut self.entry_mut(w).concepts;
                     if !ids.contains(&concept) {
                         ids.push(concept);
                     }
@@ -116,11 +200,29 @@ impl Vocab {
             let Term::Word(first) = terms.remove(0) else {
                 unreachable!("the parser refuses a phrase starting with a prefix")
             };
-            self.phrases
-                .entry(first)
-                .or_default()
-                .push((terms, concept));
+            let entry = self.entry_mut(first);
+            match terms.remove(0) {
+                Term::Word(second) => entry
+                    .phrases
+                    .entry(second)
+                    .or_default()
+                    .push((terms, concept)),
+                Term::Prefix(second) => entry.prefixed.push((second, terms, concept)),
+            }
         }
+    }
+
+    fn entry_mut(&mut self, word: Box<str>) -> &mut WordEntry {
+        let next = self.entries.len() as u32;
+        let i = *self.exact.entry(word).or_insert(next);
+        if i == next {
+            self.entries.push(WordEntry::default());
+        }
+        &mut self.entries[i as usize]
+    }
+
+    fn entry(&self, word: &str) -> Option<&WordEntry> {
+        self.exact.get(word).map(|&i| &self.entries[i as usize])
     }
 
     pub fn never_correct(&mut self, words: Vec<String>) {
@@ -133,7 +235,7 @@ impl Vocab {
         let mut targets: FxHashMap<u8, Vec<(Box<str>, bool)>> = FxHashMap::default();
         let user_word =
             |w: &str| !w.is_empty() && w.is_ascii() && !w.bytes().any(|b| b.is_ascii_digit());
-        for w in self.exact.keys().chain(self.phrases.keys()) {
+        for w in self.exact.keys() {
             // literal words of patterns (`=name` concepts) are vocabulary too
             if w.len() >= 5 && user_word(w) {
                 targets
@@ -152,17 +254,37 @@ impl Vocab {
                 }
             }
         }
-        for v in targets.values_mut() {
-            v.sort();
-            v.dedup();
-        }
-        self.targets = targets;
+        self.targets = targets
+            .into_iter()
+            .map(|(first, mut v)| {
+                v.sort();
+                v.dedup();
+                let mut t = Targets {
+                    words: vec![Vec::new(); OSA_MAX_LEN],
+                    prefixes: Vec::new(),
+                };
+                for (rank, (word, prefix)) in v.into_iter().enumerate() {
+                    let (len, target) = (
+                        word.len(),
+                        Target {
+                            letters: letters(word.as_bytes()),
+                            rank: rank as u32,
+                            word,
+                        },
+                    );
+                    if prefix {
+                        t.prefixes.push(target);
+                    } else if len < OSA_MAX_LEN {
+                        t.words[len].push(target);
+                    }
+                }
+                (first, t)
+            })
+            .collect();
     }
 
     fn known(&self, word: &str) -> bool {
-        self.exact.contains_key(word)
-            || self.phrases.contains_key(word)
-            || self.prefix_concepts(word).next().is_some()
+        self.exact.contains_key(word) || self.prefix_concepts(word).next().is_some()
     }
 
     fn prefix_concepts<'a>(&'a self, word: &'a str) -> impl Iterator<Item = u16> + 'a {
@@ -190,30 +312,47 @@ impl Vocab {
             return None;
         }
         let max = max_typo_distance(n);
-        let mut best: Option<(usize, &str)> = None;
-        for (t, is_prefix) in self.targets.get(&word.as_bytes()[0])? {
-            let (d, bound) = if *is_prefix {
-                // compare the start of the word with the prefix, give or take a letter,
-                // within one edit
-                let m = t.len();
-                let d = [m.saturating_sub(1), m, m + 1]
-                    .into_iter()
-                    .filter(|&k| k >= 4 && k <= n)
-                    .map(|k| osa_within(&word.as_bytes()[..k], t.as_bytes(), 1))
-                    .min()
-                    .unwrap_or(usize::MAX);
-                (d, 1)
-            } else {
-                if t.len().abs_diff(n) > max {
-                    continue;
-                }
-                (osa_within(word.as_bytes(), t.as_bytes(), max), max)
-            };
-            if d <= bound && best.is_none_or(|(bd, _)| d < bd) {
-                best = Some((d, t));
+        let bytes = word.as_bytes();
+        // Speed, same result: only whole words of a length within reach are compared, and
+        // a target whose letters alone put it further than allowed is skipped without
+        // computing the distance.
+        // the letters of each start of the word (distances are only computed below 48)
+        let mut starts = [0u64; OSA_MAX_LEN];
+        for k in 1..OSA_MAX_LEN.min(n + 1) {
+            starts[k] = starts[k - 1] | letters(&bytes[k - 1..k]);
+        }
+        let targets = self.targets.get(&bytes[0])?;
+        // the closest target, the first in word order among equals: (distance, rank)
+        let mut best: Option<(usize, u32, &str)> = None;
+        for t in &targets.prefixes {
+            // compare the start of the word with the prefix, give or take a letter,
+            // within one edit
+            let tb = t.word.as_bytes();
+            let m = tb.len();
+            let d = [m.saturating_sub(1), m, m + 1]
+                .into_iter()
+                .filter(|&k| k >= 4 && k <= n)
+                .filter(|&k| k < OSA_MAX_LEN && letter_bound(starts[k], t.letters) <= 1)
+                .map(|k| osa_within(&bytes[..k], tb, 1))
+                .min()
+                .unwrap_or(usize::MAX);
+            if d <= 1 && best.is_none_or(|(bd, br, _)| (d, t.rank) < (bd, br)) {
+                best = Some((d, t.rank, &t.word));
             }
         }
-        best.map(|(_, t)| t)
+        if n < OSA_MAX_LEN {
+            let lengths = n.saturating_sub(max)..=(n + max).min(OSA_MAX_LEN - 1);
+            for t in targets.words[lengths].iter().flatten() {
+                if letter_bound(starts[n], t.letters) > max {
+                    continue;
+                }
+                let d = osa_within(bytes, t.word.as_bytes(), max);
+                if d <= max && best.is_none_or(|(bd, br, _)| (d, t.rank) < (bd, br)) {
+                    best = Some((d, t.rank, &t.word));
+                }
+            }
+        }
+        best.map(|(_, _, t)| t)
     }
 
     /// Reads `message`: its words and the concepts they carry.
@@ -226,34 +365,45 @@ impl Vocab {
         let n = t.words.len();
         // the form each word is read as (a correction, or itself)
         let mut forms: Vec<&str> = Vec::with_capacity(n);
+        // the vocabulary entry of each form (looked up once)
+        let mut entries: Vec<Option<&WordEntry>> = Vec::with_capacity(n);
         let mut fixed: Vec<(usize, &str)> = Vec::new();
+        // what each unknown word was read as, so a word repeated is looked up once
+        let mut seen: FxHashMap<&str, Option<&str>> = FxHashMap::default();
         for i in 0..n {
             let w = t.words.get(i);
-            if !self.known(w) {
-                // "throat's" is written "throats": read it as "throat" when that is known
-                let singular = w
-                    .strip_suffix('s')
-                    .filter(|s| s.len() >= 3 && self.known(s));
-                if let Some(c) = singular.or_else(|| self.correct(w)) {
+            let entry = self.entry(w);
+            // `known(w)`, reusing the lookup
+            let known = entry.is_some() || self.prefix_concepts(w).next().is_some();
+            let read = if known {
+                None
+            } else {
+                *seen.entry(w).or_insert_with(|| {
+                    // "throat's" is written "throats": read it as "throat" when that is known
+                    let singular = w
+                        .strip_suffix('s')
+                        .filter(|s| s.len() >= 3 && self.known(s));
+                    singular.or_else(|| self.correct(w))
+                })
+            };
+            match read {
+                Some(c) => {
                     fixed.push((i, c));
-                }
-            }
-        }
-        let mut next_fix = fixed.iter().peekable();
-        for i in 0..n {
-            match next_fix.peek() {
-                Some((at, c)) if *at == i => {
                     forms.push(c);
-                    next_fix.next();
+                    entries.push(self.entry(c));
                 }
-                _ => forms.push(t.words.get(i)),
+                None => {
+                    forms.push(w);
+                    entries.push(entry);
+                }
             }
         }
-        let mut hits = Vec::new();
+        let mut hits = Vec::with_capacity(2 * n);
         for (i, &form) in forms.iter().enumerate() {
             let at = i as u16;
-            if let Some(ids) = self.exact.get(form) {
-                hits.extend(ids.iter().map(|&c| Hit {
+            let entry = entries[i];
+            if let Some(e) = entry {
+                hits.extend(e.concepts.iter().map(|&c| Hit {
                     concept: c,
                     from: at,
                     to: at + 1,
@@ -264,21 +414,33 @@ impl Vocab {
                 from: at,
                 to: at + 1,
             }));
-            if let Some(list) = self.phrases.get(form) {
-                for (rest, c) in list {
-                    let end = i + 1 + rest.len();
-                    // a corrected word also matches as written ("everyones" is read as
-                    // "everyone" but still completes "after everyones asleep")
+            if let Some(e) = entry.filter(|_| i + 1 < n) {
+                // a corrected word also matches as written ("everyones" is read as
+                // "everyone" but still completes "after everyones asleep")
+                let (second, second_written) = (forms[i + 1], t.words.get(i + 1));
+                let mut phrase = |rest: &[Term], c: u16| {
+                    let end = i + 2 + rest.len();
                     if end <= n
                         && rest.iter().enumerate().all(|(k, term)| {
-                            term.matches(forms[i + 1 + k]) || term.matches(t.words.get(i + 1 + k))
+                            term.matches(forms[i + 2 + k]) || term.matches(t.words.get(i + 2 + k))
                         })
                     {
                         hits.push(Hit {
-                            concept: *c,
+                            concept: c,
                             from: at,
                             to: end as u16,
                         });
+                    }
+                };
+                let written = (second_written != second).then_some(second_written);
+                for w in std::iter::once(second).chain(written) {
+                    for (rest, c) in e.phrases.get(w).into_iter().flatten() {
+                        phrase(rest, *c);
+                    }
+                }
+                for (p, rest, c) in &e.prefixed {
+                    if second.starts_with(&**p) || second_written.starts_with(&**p) {
+                        phrase(rest, *c);
                     }
                 }
             }
@@ -286,8 +448,21 @@ impl Vocab {
                 t.numbers.push((i, v));
             }
         }
-        hits.sort_unstable();
-        hits.dedup();
+        // sorted by (concept, from, to) as one number each: faster than comparing fields
+        let key = |h: &Hit| u64::from(h.concept) << 32 | u64::from(h.from) << 16 | u64::from(h.to);
+        let mut keys: Vec<u64> = hits.iter().map(key).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        hits.clear();
+        hits.extend(keys.into_iter().map(|k| Hit {
+            concept: (k >> 32) as u16,
+            from: (k >> 16) as u16,
+            to: k as u16,
+        }));
+        t.present = vec![0; self.names.len().div_ceil(64)];
+        for h in &hits {
+            t.present[usize::from(h.concept / 64)] |= 1u64 << (h.concept % 64);
+        }
         t.hits = hits;
         t.corrections = fixed.into_iter().map(|(i, c)| (i, c.into())).collect();
         t
@@ -342,10 +517,13 @@ fn number_value(w: &str) -> Option<u32> {
     })
 }
 
+/// Words this long or longer are never within a typo of anything ([`osa_within`]).
+const OSA_MAX_LEN: usize = 48;
+
 /// Optimal string alignment distance between `a` and `b`, or `max + 1` once it is
 /// certain to exceed `max`. Byte-wise (the words are ASCII), rows on the stack.
 fn osa_within(a: &[u8], b: &[u8], max: usize) -> usize {
-    const N: usize = 48;
+    const N: usize = OSA_MAX_LEN;
     if a.len() >= N || b.len() >= N {
         return max + 1;
     }
