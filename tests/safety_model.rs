@@ -42,7 +42,12 @@ fn rust_probabilities_match_the_training_script() {
         checked += 1;
     }
     assert!(checked >= 50, "only {checked} fixture messages");
-    assert!(wrong.is_empty(), "{} differ:\n{}", wrong.len(), wrong.join("\n"));
+    assert!(
+        wrong.is_empty(),
+        "{} differ:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
 }
 
 #[test]

@@ -435,7 +435,10 @@ impl Rules {
                 .find(|f| f.alert == a && f.suppressed.is_none())
         });
         let model = self.model.as_deref().map(|m| m.view(message, 6));
-        let by_model = model.as_ref().and_then(|v| v.alert).filter(|_| winner.is_none());
+        let by_model = model
+            .as_ref()
+            .and_then(|v| v.alert)
+            .filter(|_| winner.is_none());
         Assessment {
             alert: winner.map(|f| f.alert).or(by_model),
             category: winner

@@ -405,7 +405,10 @@ mod tests {
 
     #[test]
     fn normalization_mirrors_the_training_script() {
-        assert_eq!(normalize("HELP!!! I can't   breathe"), " help i cant breathe ");
+        assert_eq!(
+            normalize("HELP!!! I can't   breathe"),
+            " help i cant breathe "
+        );
         assert_eq!(normalize("soooo dizzzzy"), " soo dizzy ");
         assert_eq!(normalize("café ‘ok’ 10:30"), " caf ok 10 30 ");
         assert_eq!(normalize(""), "  ");
@@ -456,10 +459,18 @@ mod tests {
 
     #[test]
     fn parse_errors_name_file_and_line() {
-        let p = problems(&format!("{HEADER}3\t1\n9999\t1\t1\n4\t1\t1\n4\t2\t2\n5\t1\t99999\n"));
+        let p = problems(&format!(
+            "{HEADER}3\t1\n9999\t1\t1\n4\t1\t1\n4\t2\t2\n5\t1\t99999\n"
+        ));
         assert_eq!(p.len(), 4, "{p:?}");
-        assert!(p[0].starts_with("faq/safety/model.tsv:8: a weight line"), "{p:?}");
-        assert!(p[1].starts_with("faq/safety/model.tsv:12: a weight line"), "{p:?}");
+        assert!(
+            p[0].starts_with("faq/safety/model.tsv:8: a weight line"),
+            "{p:?}"
+        );
+        assert!(
+            p[1].starts_with("faq/safety/model.tsv:12: a weight line"),
+            "{p:?}"
+        );
         assert!(p[2].contains(":9: bucket 9999 is not below"), "{p:?}");
         assert!(p[3].contains(":11: bucket 4 appears twice"), "{p:?}");
     }
