@@ -365,9 +365,12 @@ fn for_each_feature(norm: &str, mut f: impl FnMut(u32)) {
     }
     let c = fnv(FNV_OFFSET, b"c:");
     let bytes = norm.as_bytes();
-    for k in [4, 5] {
-        for win in bytes.windows(k) {
-            f(fnv(c, win));
+    for (i, win) in bytes.windows(4).enumerate() {
+        // the 5-letter slice starting here continues the 4-letter slice's hash
+        let h = fnv(c, win);
+        f(h);
+        if let Some(&next) = bytes.get(i + 4) {
+            f(fnv(h, &[next]));
         }
     }
 }
