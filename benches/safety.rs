@@ -170,7 +170,19 @@ fn main() {
             "| {chars} chars | regex alternation (baseline) | {o50:.1} | {o99:.1} | 1.00x | 1.00x \
              | {oc99:.1} | | |"
         );
+        // the safety model (faq/safety/model.tsv), which check() runs when no rule fires
+        let model = rules.model().expect("the bundled rules carry the model");
+        let (alone, alone_calls) = time(&msgs, rounds, |m| model.alert(m));
+        let (m50, m99, mc99) = (pct(&alone, 0.5), pct(&alone, 0.99), pct(&alone_calls, 0.99));
+        println!(
+            "| {chars} chars | safety model alone (part of the above) | {m50:.1} | {m99:.1} \
+             | {:.2}x | {:.2}x | {mc99:.1} | | |",
+            m50 / o50,
+            m99 / o99
+        );
         for (k, v) in [
+            ("model_p50_us", m50),
+            ("model_p99_us", m99),
             ("p50_us", n50),
             ("p99_us", n99),
             ("calls_p99_us", nc99),

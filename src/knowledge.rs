@@ -17,6 +17,9 @@ use crate::safety::{Alert, Rules};
 /// The folder of safety files inside a FAQ folder.
 pub const SAFETY_DIR: &str = "safety";
 
+/// The optional safety model inside [`SAFETY_DIR`] (delete it to use the rules only).
+pub const SAFETY_MODEL: &str = "model.tsv";
+
 /// A FAQ ready to answer.
 #[derive(Debug, Clone)]
 pub struct Knowledge {
@@ -97,7 +100,8 @@ pub fn load(dir: &Path) -> Result<(Faq, Rules), LoadError> {
     }
 }
 
-/// Reads every `*.toml` of the safety folder `dir` (in name order) as one rule set.
+/// Reads every `*.toml` of the safety folder `dir` (in name order) as one rule set, and
+/// the model `model.tsv` when the folder has one.
 pub fn load_safety(dir: &Path) -> Result<Rules, Vec<Problem>> {
     let problem = |message: String| {
         vec![Problem {
@@ -142,8 +146,18 @@ pub fn load_safety(dir: &Path) -> Result<Rules, Vec<Problem>> {
             files.push((path.display().to_string(), text));
         }
     }
+    let model_path = dir.join(SAFETY_MODEL);
+    let model = if model_path.is_file() {
+        crate::faq::read_text(&model_path, "the safety model", &mut problems).and_then(|text| {
+            crate::safety::model::Model::parse(&text, &model_path.display().to_string())
+                .map_err(|mut p| problems.append(&mut p))
+                .ok()
+        })
+    } else {
+        None
+    };
     match Rules::parse_files(&files) {
-        Ok(rules) if problems.is_empty() => Ok(rules),
+        Ok(rules) if problems.is_empty() => Ok(rules.with_model(model)),
         Ok(_) => Err(problems),
         Err(mut p) => {
             problems.append(&mut p);

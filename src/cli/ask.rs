@@ -223,6 +223,27 @@ fn safety_explanation(a: &crate::safety::Assessment) -> String {
     for (typed, read) in &a.corrections {
         let _ = writeln!(s, "  read \"{typed}\" as \"{read}\" (typo)");
     }
+    if let Some(m) = &a.model {
+        let _ = writeln!(
+            s,
+            "  model ({}): emergency {:.3} (threshold {:.2}), crisis {:.3} (threshold {:.2}){}",
+            m.origin,
+            m.probability[0],
+            m.threshold[0],
+            m.probability[1],
+            m.threshold[1],
+            match m.alert {
+                Some(alert) => format!(" -> {}", alert.as_str()),
+                None => String::new(),
+            }
+        );
+        let top: Vec<String> = m
+            .features
+            .iter()
+            .map(|(f, z)| format!("{f:?} {z:+.2}"))
+            .collect();
+        let _ = writeln!(s, "    strongest features: {}", top.join(", "));
+    }
     for f in &a.findings {
         let strong = if f.strong { ", strong" } else { "" };
         match &f.suppressed {

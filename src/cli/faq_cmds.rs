@@ -25,7 +25,7 @@ pub fn default_texts_dir() -> PathBuf {
 /// checks every answer against its sources; warnings are printed but do not fail.
 pub fn check(dir: &Path, strict: Option<&Path>) -> anyhow::Result<ExitCode> {
     match crate::knowledge::load(dir) {
-        Ok((faq, _safety)) => {
+        Ok((faq, safety)) => {
             for warning in faq::warnings(&faq) {
                 println!("{warning}");
             }
@@ -35,6 +35,9 @@ pub fn check(dir: &Path, strict: Option<&Path>) -> anyhow::Result<ExitCode> {
                 faq.sources.len(),
                 faq.synonyms.len()
             );
+            if let Some(m) = safety.model() {
+                println!("safety model: {} ({} weights)", m.origin(), m.kept());
+            }
             match strict {
                 Some(texts) => check_strict(&faq, texts),
                 None => Ok(ExitCode::SUCCESS),

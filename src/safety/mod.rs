@@ -20,12 +20,18 @@
 //!
 //! A crisis finding wins over an emergency finding (the crisis notice also tells people
 //! in danger to call emergency services).
+//!
+//! When no rule fires, the optional [`model`] (`faq/safety/model.tsv`, two small logistic
+//! regressions) raises its class when its probability reaches its threshold.
 
+pub mod model;
 mod parse;
 pub mod text;
 mod vocab;
 
 use crate::faq::Problems;
+use model::{Model, ModelView};
+use std::sync::Arc;
 use vocab::{Tagged, Vocab};
 
 /// What kind of urgent help a message needs.
@@ -138,6 +144,8 @@ pub struct Rules {
     vocab: Vocab,
     rules: Vec<Rule>,
     guards: Vec<Guard>,
+    /// Consulted when no rule fires.
+    model: Option<Arc<Model>>,
     /// pattern ids by concept: the patterns that can only match a message where the
     /// concept has a hit (each pattern is listed under the concepts of one of its parts);
     /// concept `c`'s are `trigger_ids[trigger_ends[c]..trigger_ends[c + 1]]` (one flat
@@ -181,6 +189,8 @@ pub struct Assessment {
     pub findings: Vec<Finding>,
     /// (as written, read as)
     pub corrections: Vec<(String, String)>,
+    /// What the model saw, when there is one.
+    pub model: Option<ModelView>,
 }
 
 /// One occurrence of a pattern: its word range.
@@ -213,7 +223,22 @@ impl Rules {
             .iter()
             .map(|(name, text)| (format!("faq/safety/{name}"), text.to_string()))
             .collect();
-        Rules::parse_files(&files).expect("the bundled safety rules are valid")
+        let model = Model::parse(BUNDLED_MODEL, "faq/safety/model.tsv")
+            .expect("the bundled safety model is valid");
+        Rules::parse_files(&files)
+            .expect("the bundled safety rules are valid")
+            .with_model(Some(model))
+    }
+
+    /// These rules with `model` consulted when no rule fires (`None`: rules only).
+    pub fn with_model(mut self, model: Option<Model>) -> Rules {
+        self.model = model.map(Arc::new);
+        self
+    }
+
+    /// The model consulted when no rule fires, if any.
+    pub fn model(&self) -> Option<&Model> {
+        self.model.as_deref()
     }
 
     /// Number of (emergency, crisis) patterns.
@@ -346,7 +371,7 @@ impl Rules {
                 }
             }
         }
-        None
+        self.model.as_deref().and_then(|m| m.alert(message))
     }
 
     /// What the check saw: every rule that matched, with the guard that kept it quiet if
@@ -405,9 +430,17 @@ impl Rules {
                 .iter()
                 .find(|f| f.alert == a && f.suppressed.is_none())
         });
+        let model = self.model.as_deref().map(|m| m.view(message, 6));
+        let by_model = model
+            .as_ref()
+            .and_then(|v| v.alert)
+            .filter(|_| winner.is_none());
         Assessment {
-            alert: winner.map(|f| f.alert),
-            category: winner.map(|f| f.category.clone()),
+            alert: winner.map(|f| f.alert).or(by_model),
+            category: winner
+                .map(|f| f.category.clone())
+                .or(by_model.map(|_| MODEL_CATEGORY.to_string())),
+            model,
             corrections: t
                 .corrections
                 .iter()
@@ -789,6 +822,12 @@ fn next_permutation(v: &mut [usize]) -> bool {
     v[i..].reverse();
     true
 }
+
+/// The category of an alert raised by the model (no rule fired).
+pub const MODEL_CATEGORY: &str = "model";
+
+/// The bundled safety model (`faq/safety/model.tsv`, compiled in).
+pub const BUNDLED_MODEL: &str = include_str!("../../faq/safety/model.tsv");
 
 /// The bundled rule files, in the order they are read.
 pub const BUNDLED: &[(&str, &str)] = &[

@@ -531,6 +531,7 @@ impl Builder {
                 vocab,
                 rules,
                 guards,
+                model: None,
                 trigger_ends: Vec::new(),
                 trigger_ids: Vec::new(),
                 untriggered: Vec::new(),
