@@ -26,8 +26,9 @@ const DM_USER: u64 = 700_000_000_000_001_004;
 const URGENT_USER: u64 = 700_000_000_000_001_005;
 const CHATTY_USER: u64 = 700_000_000_000_001_006;
 const DM_CHANNEL: u64 = 700_000_000_000_009_001;
-const UNANSWERED: &str =
-    "how do I renew my parking permit at the clinic? email me at ann@example.org";
+// nothing in the FAQ is near it (with "at the clinic" the matcher offers the clinic
+// entry as a suggestion, which is a non-answer of another kind)
+const UNANSWERED: &str = "how do I renew my parking permit? email me at ann@example.org";
 const DM_TEXT: &str = "does magnesium help me sleep? my private story";
 const EMERGENCY: &str = "my dad has crushing chest pain and cant breathe";
 
@@ -230,7 +231,7 @@ async fn questions_votes_dms_and_emergencies_make_exactly_the_promised_rows() {
                 "none".into(),
                 "-".into(),
                 guild.clone(),
-                "how do I renew my parking permit at the clinic? email me at [email]".into()
+                "how do I renew my parking permit? email me at [email]".into()
             ],
             vec![
                 "dm".into(),

@@ -130,7 +130,7 @@ const UNLISTED: Frequency = Frequency {
 /// assert!(is_topic("heartburn") && is_topic("gout") && is_topic("child"));
 /// assert!(is_topic("zinc") && is_topic("toddler"));
 /// assert!(!is_topic("brother") && !is_topic("receive") && !is_topic("people"));
-/// assert!(!is_topic("possible") && !is_topic("number") && !is_topic("burning"));
+/// assert!(!is_topic("possible") && !is_topic("number") && !is_topic("general"));
 /// ```
 pub fn is_topic(word: &str) -> bool {
     if word.len() < 3 {
