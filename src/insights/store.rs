@@ -3,9 +3,13 @@
 //!
 //! Several processes (shards) may share one file: WAL lets readers and the writer work
 //! at once, and a busy timeout makes writers wait for each other instead of failing.
+//! Two steps SQLite does not cover with its busy handler are retried here: switching a
+//! fresh file to WAL while another process creates it, and the first migration race.
+//! Writes take the write lock when they begin (`BEGIN IMMEDIATE`), so a writer never has
+//! to upgrade a stale read snapshot, which fails at once instead of waiting.
 
 use std::path::Path;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 
@@ -44,6 +48,17 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE INDEX feedback_at ON feedback(at);",
 ];
 
+/// How long opening waits out other processes holding the file (as the busy timeout).
+const OPEN_PATIENCE: Duration = Duration::from_secs(5);
+
+/// Whether SQLite refused because another connection holds a lock (worth waiting for).
+fn is_busy(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+    )
+}
+
 /// Why the database could not be used.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -72,6 +87,22 @@ impl Store {
     /// Opens (creating it if needed) the file at `path` for writing: WAL, busy timeout,
     /// migrations applied.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
+        // Busy answers the busy handler did not absorb are retried for as long as a
+        // busy timeout would have waited; any other problem is reported at once.
+        let deadline = Instant::now() + OPEN_PATIENCE;
+        loop {
+            match Store::open_once(path) {
+                Err(StoreError::Sqlite { source, .. })
+                    if is_busy(&source) && Instant::now() < deadline =>
+                {
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+                other => return other,
+            }
+        }
+    }
+
+    fn open_once(path: &Path) -> Result<Store, StoreError> {
         let name = path.display().to_string();
         let err = |source| StoreError::Sqlite {
             path: name.clone(),
@@ -177,7 +208,9 @@ impl Store {
     /// Writes events and feedback in one transaction: all or nothing. A repeated event
     /// key is ignored; feedback replaces the voter's earlier feedback on that event.
     pub fn write(&mut self, events: &[EventRow], feedback: &[FeedbackRow]) -> rusqlite::Result<()> {
-        let tx = self.conn.transaction()?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         {
             let mut event = tx.prepare_cached(
                 "INSERT INTO events (key, at, guild, via, decision, alert, text)
