@@ -135,6 +135,9 @@ struct Guard {
     stop_at: Vec<Pattern>,
     /// A stop right after a word of this list does not count ("how do I know if my ...").
     stop_not_after: Option<u16>,
+    /// The first guard with the same `stop_at` and `stop_not_after`: its stops, computed
+    /// once per message, serve every guard of the group.
+    stop_group: usize,
 }
 
 /// The compiled safety rules: word lists, rules, guards and the notices.
@@ -614,9 +617,12 @@ impl Rules {
                 continue;
             }
             if !g.stop_at.is_empty() {
-                cache.get(Slot::Stops, gi, || self.stops(g, t));
+                cache.get(Slot::Stops, g.stop_group, || self.stops(g, t));
             }
-            let (found, stops) = (cache.peek(Slot::Found, gi), cache.peek(Slot::Stops, gi));
+            let (found, stops) = (
+                cache.peek(Slot::Found, gi),
+                cache.peek(Slot::Stops, g.stop_group),
+            );
             let in_clause = |gs: &Span| {
                 let c = clause_of(gs.from);
                 !g.same_clause || (c >= s_clause_lo && c <= s_clause_hi)

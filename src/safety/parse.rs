@@ -507,6 +507,7 @@ impl Builder {
                     unless_anywhere,
                     stop_at,
                     stop_not_after,
+                    stop_group: guards.len(),
                 });
             }
         }
@@ -523,6 +524,18 @@ impl Builder {
         }
         if self.problems.is_empty() {
             vocab.finish();
+            // guards with the same stops share them (computed once per message)
+            for i in 0..guards.len() {
+                let (before, rest) = guards.split_at_mut(i);
+                let g = &mut rest[0];
+                if let Some(first) = before.iter().find(|f| {
+                    f.stop_not_after == g.stop_not_after
+                        && f.stop_at.len() == g.stop_at.len()
+                        && f.stop_at.iter().zip(&g.stop_at).all(|(x, y)| x.text == y.text)
+                }) {
+                    g.stop_group = first.stop_group;
+                }
+            }
             let mut rules = Rules {
                 notices: Notices {
                     emergency: emergency.unwrap_or_default(),
