@@ -226,12 +226,16 @@ fn safety_explanation(a: &crate::safety::Assessment) -> String {
     if let Some(m) = &a.model {
         let _ = writeln!(
             s,
-            "  model ({}): emergency {:.3} (threshold {:.2}), crisis {:.3} (threshold {:.2}){}",
+            "  model ({}): emergency {:.3} (threshold {:.2}), crisis {:.3} (threshold {:.2}){}{}",
             m.origin,
             m.probability[0],
             m.threshold[0],
             m.probability[1],
             m.threshold[1],
+            match m.veto {
+                Some(v) => format!(", veto below {v:.3}"),
+                None => String::new(),
+            },
             match m.alert {
                 Some(alert) => format!(" -> {}", alert.as_str()),
                 None => String::new(),
@@ -243,6 +247,21 @@ fn safety_explanation(a: &crate::safety::Assessment) -> String {
             .map(|(f, z)| format!("{f:?} {z:+.2}"))
             .collect();
         let _ = writeln!(s, "    strongest features: {}", top.join(", "));
+        let fired = a.findings.iter().any(|f| f.suppressed.is_none());
+        if a.vetoed {
+            let _ = writeln!(
+                s,
+                "  vetoed: a rule fired, but both model probabilities are below the veto level, \
+                 so no notice (moderators: `veto = false` under [model] in faq/safety turns \
+                 this off)"
+            );
+        } else if fired && m.vetoes {
+            let _ = writeln!(
+                s,
+                "  not vetoed: both model probabilities are below the veto level, but the veto \
+                 is turned off ([model] veto = false)"
+            );
+        }
     }
     for f in &a.findings {
         let strong = if f.strong { ", strong" } else { "" };

@@ -22,7 +22,11 @@
 //! in danger to call emergency services).
 //!
 //! When no rule fires, the optional [`model`] (`faq/safety/model.tsv`, two small logistic
-//! regressions) raises its class when its probability reaches its threshold.
+//! regressions) raises its class when its probability reaches its threshold. When a rule
+//! fires but both of the model's probabilities are below its veto level (the model is
+//! confident nothing urgent is happening: someone asking how to support a friend, a game,
+//! an idiom), the rule is kept quiet; `[model] veto = false` in a safety file turns that
+//! off.
 
 pub mod model;
 mod parse;
@@ -147,8 +151,10 @@ pub struct Rules {
     vocab: Vocab,
     rules: Vec<Rule>,
     guards: Vec<Guard>,
-    /// Consulted when no rule fires.
+    /// Consulted when no rule fires, and when one does (its veto).
     model: Option<Arc<Model>>,
+    /// Whether the model may veto a rule's alert (`[model] veto`, default on).
+    model_veto: bool,
     /// pattern ids by concept: the patterns that can only match a message where the
     /// concept has a hit (each pattern is listed under the concepts of one of its parts);
     /// concept `c`'s are `trigger_ids[trigger_ends[c]..trigger_ends[c + 1]]` (one flat
@@ -194,6 +200,8 @@ pub struct Assessment {
     pub corrections: Vec<(String, String)>,
     /// What the model saw, when there is one.
     pub model: Option<ModelView>,
+    /// A rule fired but the model vetoed it (so `alert` is `None`).
+    pub vetoed: bool,
 }
 
 /// One occurrence of a pattern: its word range.
@@ -242,6 +250,16 @@ impl Rules {
     /// The model consulted when no rule fires, if any.
     pub fn model(&self) -> Option<&Model> {
         self.model.as_deref()
+    }
+
+    /// Whether the model may veto a rule's alert (`[model] veto` in the safety files).
+    pub fn model_veto(&self) -> bool {
+        self.model_veto
+    }
+
+    /// The model when it may veto a rule's alert.
+    fn veto_model(&self) -> Option<&Model> {
+        self.model.as_deref().filter(|_| self.model_veto)
     }
 
     /// Number of (emergency, crisis) patterns.
@@ -369,7 +387,8 @@ impl Rules {
                         },
                     );
                     if fired {
-                        return Some(alert);
+                        let vetoed = self.veto_model().is_some_and(|m| m.vetoes(message));
+                        return (!vetoed).then_some(alert);
                     }
                 }
             }
@@ -438,7 +457,11 @@ impl Rules {
             .as_ref()
             .and_then(|v| v.alert)
             .filter(|_| winner.is_none());
+        let vetoed =
+            winner.is_some() && self.model_veto && model.as_ref().is_some_and(|v| v.vetoes);
+        let winner = winner.filter(|_| !vetoed);
         Assessment {
+            vetoed,
             alert: winner.map(|f| f.alert).or(by_model),
             category: winner
                 .map(|f| f.category.clone())
@@ -849,6 +872,7 @@ pub const BUNDLED: &[(&str, &str)] = &[
     ),
     ("crisis.toml", include_str!("../../faq/safety/crisis.toml")),
     ("guards.toml", include_str!("../../faq/safety/guards.toml")),
+    ("model.toml", include_str!("../../faq/safety/model.toml")),
 ];
 
 #[cfg(test)]

@@ -14,6 +14,11 @@
 //!   and `c:` + every 4- and 5-character slice of `" " + words joined by " " + " "`;
 //! - bucket = FNV-1a 32-bit hash of the feature's bytes modulo the bucket count;
 //! - `z = bias + step * (sum of integer weights) / sqrt(occurrences)`, `p = 1 / (1 + e^-z)`.
+//!
+//! An optional `veto` level (chosen by cross-validation in the training script): when a
+//! rule fires but both probabilities are below it, the model is confident the message is
+//! not urgent (someone asking how to support a friend, a game, an idiom) and
+//! [`super::Rules`] keeps the rule quiet, unless the moderators turned the veto off.
 
 use std::collections::HashMap;
 
@@ -39,6 +44,8 @@ pub struct Model {
     bias: [f64; 2],
     /// Probability at or above which a class raises its alert, `[emergency, crisis]`.
     threshold: [f64; 2],
+    /// Both probabilities below this: a rule's alert is vetoed (see the module doc).
+    veto: Option<f64>,
     /// Dense weights, one pair per bucket.
     weights: Vec<[i16; 2]>,
     /// Buckets with a weight.
@@ -51,6 +58,10 @@ pub struct ModelView {
     /// `[emergency, crisis]` probabilities.
     pub probability: [f64; 2],
     pub threshold: [f64; 2],
+    /// The veto level, when the file has one.
+    pub veto: Option<f64>,
+    /// Whether both probabilities are below the veto level.
+    pub vetoes: bool,
     /// The alert the model raises on its own.
     pub alert: Option<Alert>,
     /// The features that pushed the stronger class most, with their share of `z`.
@@ -63,7 +74,7 @@ impl Eq for ModelView {}
 
 impl Model {
     /// Parses a model file: `#` comments, `key<TAB>value` header lines (`format`,
-    /// `buckets`, `step`, `bias`, `threshold`), a line `weights`, then one
+    /// `buckets`, `step`, `bias`, `threshold`, optional `veto`), a line `weights`, then one
     /// `bucket<TAB>emergency<TAB>crisis` line per bucket (integers).
     pub fn parse(text: &str, origin: &str) -> Result<Model, Problems> {
         let mut problems = Vec::new();
@@ -74,8 +85,8 @@ impl Model {
                 message,
             })
         };
-        let (mut format, mut buckets, mut step, mut bias, mut threshold) =
-            (false, None::<u32>, None::<f64>, None, None);
+        let (mut format, mut buckets, mut step, mut bias, mut threshold, mut veto) =
+            (false, None::<u32>, None::<f64>, None, None, None);
         let mut rows: Vec<(usize, u32, [i16; 2])> = Vec::new();
         let mut in_weights = false;
         for (i, raw) in text.lines().enumerate() {
@@ -151,12 +162,19 @@ impl Model {
                             .into(),
                     ),
                 },
+                "veto" => match floats(1) {
+                    Some(v) if v[0] >= 0.0 && v[0] < 1.0 => veto = Some(v[0]),
+                    _ => say(
+                        line,
+                        "`veto` is one probability from 0 up to (not including) 1".into(),
+                    ),
+                },
                 "weights" if fields.len() == 1 => in_weights = true,
                 other => say(
                     line,
                     format!(
                         "unknown line {:?} (the header keys are format, buckets, step, bias, \
-                         threshold, then a line `weights`)",
+                         threshold, veto, then a line `weights`)",
                         short(other)
                     ),
                 ),
@@ -179,6 +197,7 @@ impl Model {
             step: step.unwrap_or(1.0),
             bias: bias.unwrap_or_default(),
             threshold: threshold.unwrap_or([1.0; 2]),
+            veto,
             weights: Vec::new(),
             kept: rows.len(),
         };
@@ -250,6 +269,16 @@ impl Model {
         self.decide(p)
     }
 
+    /// Whether the model vetoes a rule's alert on `message`: both probabilities below
+    /// the file's veto level (never when the file has none).
+    pub fn vetoes(&self, message: &str) -> bool {
+        self.veto.is_some() && self.below_veto(self.probabilities(message))
+    }
+
+    fn below_veto(&self, p: [f64; 2]) -> bool {
+        self.veto.is_some_and(|v| p[0] < v && p[1] < v)
+    }
+
     fn decide(&self, p: [f64; 2]) -> Option<Alert> {
         [1, 0]
             .into_iter()
@@ -282,6 +311,8 @@ impl Model {
         ModelView {
             probability,
             threshold: self.threshold,
+            veto: self.veto,
+            vetoes: self.below_veto(probability),
             alert: self.decide(probability),
             features,
             origin: self.origin.clone(),
@@ -340,6 +371,13 @@ fn fnv(mut h: u32, bytes: &[u8]) -> u32 {
         h = h.wrapping_mul(FNV_PRIME);
     }
     h
+}
+
+/// The bucket of the feature named `name` (`w:word`, `b:word next`, ...), for tests that
+/// build a model by hand.
+#[cfg(test)]
+pub(super) fn feature_bucket(name: &str, buckets: u32) -> u32 {
+    fnv(FNV_OFFSET, name.as_bytes()) % buckets
 }
 
 /// Calls `f` with the hash of every feature occurrence of `norm` (from [`normalize`]).
@@ -450,6 +488,24 @@ mod tests {
         assert_eq!(m.alert("hello there"), None);
         let v = m.view("die", 3);
         assert!(v.features.iter().any(|(f, _)| f == "w:die"), "{v:?}");
+    }
+
+    #[test]
+    fn the_veto_level_is_optional_and_applies_below_both_probabilities() {
+        let c_bucket = feature_bucket("w:die", 4096);
+        let without = Model::parse(&format!("{HEADER}{c_bucket}\t0\t1000\n"), "m").unwrap();
+        assert!(!without.vetoes("hello there"));
+        assert_eq!(without.view("hello there", 3).veto, None);
+        let with =
+            format!("{HEADER}{c_bucket}\t0\t1000\n").replace("weights\n", "veto\t0.5\nweights\n");
+        let m = Model::parse(&with, "m").unwrap();
+        // bias -1 and -2: both probabilities below 0.5 with no feature
+        assert!(m.vetoes("hello there"));
+        assert!(m.view("hello there", 3).vetoes);
+        // "die" pushes crisis above 0.5: no veto
+        assert!(!m.vetoes("die"));
+        let bad = problems(&HEADER.replace("weights\n", "veto\t1.5\nweights\n"));
+        assert!(bad[0].contains(":7: `veto` is one probability"), "{bad:?}");
     }
 
     fn problems(text: &str) -> Vec<String> {

@@ -22,6 +22,9 @@
 //! name = "general question"
 //! where = "before"
 //! match = ["signs of"]
+//!
+//! [model]                  # the safety model's switches (at most once)
+//! veto = true              # false: the model never keeps a rule quiet
 //! ```
 //!
 //! Every problem is collected with its file and line and worded for a moderator.
@@ -49,6 +52,14 @@ struct RawFile {
     rule: Vec<Spanned<RawRule>>,
     #[serde(default)]
     guard: Vec<Spanned<RawGuard>>,
+    #[serde(default)]
+    model: Option<Spanned<RawModel>>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawModel {
+    veto: Option<bool>,
 }
 
 #[derive(serde::Deserialize)]
@@ -161,6 +172,9 @@ pub(super) struct Builder {
     notice_emergency: Option<String>,
     notice_crisis: Option<String>,
     notice_seen: Option<(String, usize)>,
+    /// `[model] veto`, and where the `[model]` table was
+    model_veto: Option<bool>,
+    model_seen: Option<(String, usize)>,
     /// list name -> (entries with their origin and line)
     lists: BTreeMap<String, Vec<(String, String, usize)>>,
     never_correct: Vec<String>,
@@ -262,6 +276,19 @@ impl Builder {
                         }),
                     }
                 }
+            }
+        }
+        if let Some(model) = raw.model {
+            let line = line_at(text, model.span().start);
+            if let Some((first, first_line)) = &self.model_seen {
+                let message = format!(
+                    "[model] is already set in {first}:{first_line}: keep the model's switches \
+                     in one file"
+                );
+                self.problem(origin, Some(line), message);
+            } else {
+                self.model_seen = Some((origin.to_string(), line));
+                self.model_veto = model.into_inner().veto;
             }
         }
         for (name, list) in raw.words {
@@ -545,6 +572,7 @@ impl Builder {
                 rules,
                 guards,
                 model: None,
+                model_veto: self.model_veto.unwrap_or(true),
                 trigger_ends: Vec::new(),
                 trigger_ids: Vec::new(),
                 untriggered: Vec::new(),

@@ -347,3 +347,65 @@ fn unless_anywhere_cancels_a_guard_from_another_sentence() {
         "the count is part of the pattern"
     );
 }
+
+/// A model whose only feature is the word `game`, pushing both classes down, with a veto
+/// level of 0.05 (biases near 0: p = 0.5 with no feature).
+fn game_model() -> Model {
+    let bucket = model::feature_bucket("w:game", 4096);
+    let text = format!(
+        "format\tmedfaq-safety-model 1\nbuckets\t4096\nstep\t0.01\nbias\t0\t0\n\
+         threshold\t0.99\t0.99\nveto\t0.05\nweights\n{bucket}\t-3000\t-3000\n"
+    );
+    Model::parse(&text, "model.tsv").unwrap()
+}
+
+const COLLAPSE_RULE: &str = "[words]\nCOLLAPSED = ['collapsed']\n\
+     [[rule]]\ncategory = 'unconscious'\nalert = 'emergency'\nmatch = ['COLLAPSED']\n";
+
+#[test]
+fn the_model_vetoes_a_rule_only_when_confident_and_allowed() {
+    let r = rules(COLLAPSE_RULE).with_model(Some(game_model()));
+    assert!(r.model_veto(), "the veto is on by default");
+    assert_eq!(r.check("my dad collapsed"), Some(Alert::Emergency));
+    assert_eq!(r.check("my guy collapsed in the game"), None);
+    let a = r.assess("my guy collapsed in the game");
+    assert!(a.vetoed, "{a:?}");
+    assert_eq!((a.alert, a.category), (None, None));
+    assert!(!r.assess("my dad collapsed").vetoed);
+    // nothing fired: nothing to veto
+    assert!(!r.assess("a game").vetoed);
+
+    let off =
+        rules(&format!("{COLLAPSE_RULE}[model]\nveto = false\n")).with_model(Some(game_model()));
+    assert!(!off.model_veto());
+    assert_eq!(
+        off.check("my guy collapsed in the game"),
+        Some(Alert::Emergency)
+    );
+    let a = off.assess("my guy collapsed in the game");
+    assert!(
+        !a.vetoed && a.model.as_ref().is_some_and(|m| m.vetoes),
+        "{a:?}"
+    );
+    assert_eq!(a.alert, Some(Alert::Emergency));
+}
+
+#[test]
+fn the_model_table_is_checked() {
+    assert!(rules("[model]\nveto = true\n").model_veto());
+    let p = Rules::parse_files(&[
+        ("a.toml".into(), format!("{NOTICES}[model]\nveto = true\n")),
+        ("b.toml".into(), "[model]\nveto = false\n".into()),
+    ])
+    .unwrap_err()
+    .iter()
+    .map(|p| p.to_string())
+    .collect::<Vec<_>>();
+    assert!(
+        p.iter()
+            .any(|m| m.starts_with("b.toml:1: [model] is already set in a.toml:4")),
+        "{p:?}"
+    );
+    let p = problems(&format!("{NOTICES}[model]\nveto = 'yes'\n"));
+    assert!(p.iter().any(|m| m.contains("s.toml")), "{p:?}");
+}

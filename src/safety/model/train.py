@@ -8,7 +8,8 @@ deterministic: running it again reproduces the committed files byte for byte.
     python3 src/safety/model/train.py --cv-only  # prints the cross-validation figures
 
 Training data (never the held-out or blind sets):
-  * tests/data/safety_tune.jsonl, safety_tune2/3/4.jsonl (labelled: emergency, crisis, none)
+  * every tests/data/safety_tune*.jsonl whose name does not contain `heldout`, in name
+    order (labelled: emergency, crisis, none)
   * tests/data/dev.jsonl (emergency or none)
   * general medical questions as extra negatives, a fixed subsample (every 16th MedQuAD
     question, every 8th RQE long question and short question; the rest measure false
@@ -29,8 +30,15 @@ Weights are quantised to integers (times `step`) and pruned; the thresholds are 
 5-fold cross-validation on the training data: the lowest threshold (highest recall) at
 which the model alone raises at most 1 % false alarms on the training negatives, counted
 separately on the hard negatives (tune + dev) and on the general medical questions.
+
+The veto level: when a rule fires but both probabilities are below it, the model keeps
+the rule quiet (src/safety/mod.rs; moderators turn it off with `veto = false` in
+faq/safety/model.toml). It is VETO_MARGIN times the lowest larger-of-the-two
+probability of any emergency or crisis message out of fold, so no positive of the
+training data is vetoed in cross-validation, with a margin of 2.
 """
 
+import glob
 import json
 import math
 import os
@@ -46,10 +54,16 @@ LR = 0.5
 L2 = 1e-5
 SEED = 20261130
 FA_BUDGET = 0.01
+VETO_MARGIN = 0.5  # the veto level is this share of the lowest out-of-fold positive
 KEEP = 50000  # buckets kept (largest weights)
 QMAX = 32767
 CLASSES = ("emergency", "crisis")
-TUNE = ["safety_tune.jsonl", "safety_tune2.jsonl", "safety_tune3.jsonl", "safety_tune4.jsonl"]
+# every tests/data/safety_tune*.jsonl that is not a held-out file, in name order
+TUNE = sorted(
+    os.path.basename(p)
+    for p in glob.glob(os.path.join(ROOT, "tests", "data", "safety_tune*.jsonl"))
+    if "heldout" not in os.path.basename(p)
+)
 
 
 def normalize(text):
@@ -287,14 +301,19 @@ def cross_validate(rows, examples):
     probs = [probs[i] for i in scored]
     rows = [rows[i] for i in scored]
     t = pick_threshold(probs, rows)
+    lowest = min(max(p) for p, r in zip(probs, rows) if r[1] is not None)
+    veto = math.floor(lowest * VETO_MARGIN * 1000) / 1000
+    vetoed = sum(max(p) < veto for p, r in zip(probs, rows) if r[1] is None and r[2] == "hard")
     lines = ["5-fold cross-validation on the training data (out-of-fold, model alone),",
              "thresholds %.2f (emergency) %.2f (crisis):" % t]
     report(probs, rows, t, lines)
+    lines.append("veto level %.3f (%.2f x the lowest out-of-fold positive, %.4f); hard negatives with"
+                 " both below it (rule fired or not): %d" % (veto, VETO_MARGIN, lowest, vetoed))
     for other in (0.5, 0.7, 0.8, 0.9, 0.95):
         curve = []
         report(probs, rows, (other, other), curve)
         lines.append("  at %.2f: " % other + "; ".join(curve))
-    return t, lines
+    return t, veto, lines
 
 
 PARITY_EXTRA = [
@@ -319,7 +338,7 @@ def main():
     rows += gen_train
     rows += lexicon_rows()
     examples = [features(q) for q, _, _ in rows]
-    threshold, cv_lines = cross_validate(rows, examples)
+    threshold, veto, cv_lines = cross_validate(rows, examples)
     for l in cv_lines:
         print(l)
     if cv_only:
@@ -339,6 +358,8 @@ def main():
     head.append("# false alarms on the %d general questions not trained on: %d = %.4f"
                 % (len(gen_rest), gen_fa, gen_fa / len(gen_rest)))
     head += [
+        "# veto: a rule's alert is kept quiet when both probabilities are below it (unless",
+        "# faq/safety/model.toml says `veto = false`).",
         "# Format: key<TAB>value lines, then `weights`, then bucket<TAB>emergency<TAB>crisis",
         "# (integers; weight = integer * step).",
         "format\tmedfaq-safety-model 1",
@@ -346,6 +367,7 @@ def main():
         "step\t%r" % step,
         "bias\t%r\t%r" % (biases[0], biases[1]),
         "threshold\t%.2f\t%.2f" % threshold,
+        "veto\t%.3f" % veto,
         "weights",
     ]
     body = ["%d\t%d\t%d" % (b, q[b][0], q[b][1]) for b in sorted(q)]
