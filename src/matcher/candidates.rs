@@ -26,8 +26,8 @@ struct Scratch {
     touched: Vec<u32>,
     /// Entries with `best` set by the current term.
     term_touched: Vec<u32>,
-    /// `(estimate, entry)` of the touched entries, for the preselection.
-    keyed: Vec<(f32, u32)>,
+    /// Sort keys (estimate, entry) of the touched entries, for the preselection.
+    keyed: Vec<u64>,
 }
 
 thread_local! {
@@ -66,14 +66,19 @@ impl Index {
         for q in query {
             if q.alts.len() == 1 {
                 let (t, conf) = q.alts[0];
-                for p in &self.postings[t as usize] {
+                let postings = &self.postings[t as usize];
+                // branch-free: written at the end of `touched` always, kept (the length
+                // moved on) only at the entry's first contribution
+                let mut len = touched.len();
+                touched.resize(len + postings.len(), 0);
+                for p in postings {
                     let slot = &mut acc[p.entry as usize];
-                    if slot.0 == 0.0 {
-                        touched.push(p.entry);
-                    }
+                    touched[len] = p.entry;
+                    len += usize::from(slot.0 == 0.0);
                     slot.0 += q.weight * p.strength * conf;
                     slot.1 += p.share * conf;
                 }
+                touched.truncate(len);
             } else {
                 for &(t, conf) in &q.alts {
                     for p in &self.postings[t as usize] {
@@ -99,14 +104,37 @@ impl Index {
             }
         }
         let out: Vec<(u32, f32)> = if touched.len() > top_k {
+            // Highest estimate first, then lower entry: for estimates >= +0.0 (not NaN)
+            // the order of the key `(!bits << 32) | entry`, as `f32::total_cmp` orders
+            // them by their bits. Any other estimate falls back to comparing floats.
+            let mut plain = true;
             keyed.extend(touched.iter().map(|&e| {
                 let (c, sh) = acc[e as usize];
-                (estimate(c, sh), e)
+                let est = estimate(c, sh);
+                plain &= est.to_bits() >> 31 == 0 && !est.is_nan();
+                (u64::from(!est.to_bits()) << 32) | u64::from(e)
             }));
-            keyed.select_nth_unstable_by(top_k - 1, |a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+            if !plain {
+                keyed.clear();
+                keyed.extend(touched.iter().map(|&e| {
+                    let (c, sh) = acc[e as usize];
+                    (u64::from(estimate(c, sh).to_bits()) << 32) | u64::from(e)
+                }));
+                let float = |k: &u64| f32::from_bits((k >> 32) as u32);
+                keyed.select_nth_unstable_by(top_k - 1, |a, b| {
+                    float(b)
+                        .total_cmp(&float(a))
+                        .then((a & 0xffff_ffff).cmp(&(b & 0xffff_ffff)))
+                });
+            } else {
+                keyed.select_nth_unstable(top_k - 1);
+            }
             keyed[..top_k]
                 .iter()
-                .map(|&(_, e)| (e, acc[e as usize].0))
+                .map(|&k| {
+                    let e = k as u32;
+                    (e, acc[e as usize].0)
+                })
                 .collect()
         } else {
             touched.iter().map(|&e| (e, acc[e as usize].0)).collect()

@@ -730,9 +730,8 @@ impl Index {
         let total: f32 = query.iter().map(|q| q.weight).sum();
         // Candidate generation: coverage numerators (and entry-coverage estimates) from
         // the postings, the best TOP_K by this estimate kept ([`Index::preselect`]).
-        let estimate = |c: f32, sh: f32| {
-            PRESELECT_COVERAGE * c / total + PRESELECT_ENTRY * sh.min(1.0)
-        };
+        let estimate =
+            |c: f32, sh: f32| PRESELECT_COVERAGE * c / total + PRESELECT_ENTRY * sh.min(1.0);
         let touched = self.preselect(query, TOP_K, estimate);
         if touched.is_empty() {
             return Vec::new();
