@@ -99,8 +99,8 @@ struct Scored {
 
 /// A word of a message after normalization.
 #[derive(Clone)]
-struct Word {
-    raw: String,
+struct Word<'a> {
+    raw: &'a str,
     stem: String,
     stop: bool,
     /// A unit written after a number ("400 *mg*"): never a synonym, and a number when
@@ -213,32 +213,39 @@ impl Index {
                 sents.push((start..raw_words.len(), asks || opens));
             }
         }
-        let mut ws: Vec<Word> = raw_words
-            .iter()
-            .map(|w| Word {
-                raw: w.clone(),
-                stem: stem(w),
-                stop: is_stop(w),
-                unit: false,
-                alts: Vec::new(),
-                fixed: None,
-                keep: false,
-                loose: false,
-            })
-            .collect();
+        // a repeated word is stemmed once: copied from its first occurrence, as yet
+        // uncorrected
+        let mut ws: Vec<Word> = Vec::with_capacity(raw_words.len());
+        let mut first: FxHashMap<&str, usize> = FxHashMap::default();
+        for (i, w) in raw_words.iter().enumerate() {
+            let word = match first.entry(w.as_str()) {
+                Entry::Occupied(at) => ws[*at.get()].clone(),
+                Entry::Vacant(slot) => {
+                    slot.insert(i);
+                    Word {
+                        raw: w,
+                        stem: stem(w),
+                        stop: is_stop(w),
+                        unit: false,
+                        alts: Vec::new(),
+                        fixed: None,
+                        keep: false,
+                        loose: false,
+                    }
+                }
+            };
+            ws.push(word);
+        }
         // the first position of each word corrected below: the same word again is read
         // the same way (what follows depends on the word alone), without a second lookup
         let mut seen: FxHashMap<&str, usize> = FxHashMap::default();
         for i in 0..ws.len() {
             // "400 mg": a unit after a number is part of the quantity
-            if i > 0 && starts_with_digit(&ws[i - 1].raw) && UNITS.contains(&ws[i].raw.as_str()) {
+            if i > 0 && starts_with_digit(ws[i - 1].raw) && UNITS.contains(&ws[i].raw) {
                 ws[i].unit = true;
             }
             let w = &ws[i];
-            if w.stop
-                || w.unit
-                || starts_with_digit(&w.raw)
-                || self.question_words.contains(&w.stem)
+            if w.stop || w.unit || starts_with_digit(w.raw) || self.question_words.contains(&w.stem)
             {
                 continue;
             }
@@ -257,18 +264,18 @@ impl Index {
             let known = self.known_words.contains(&w.stem);
             if !known {
                 // stretched letters: "sooo" was cut to "soo"; try "so"
-                let single = stem(&undouble(&w.raw));
+                let single = stem(&undouble(w.raw));
                 if single != w.stem && self.known_words.contains(&single) {
                     w.stem = single;
                     continue;
                 }
             }
-            let mut fixes = self.fuzzy.lookup(&w.raw, MAX_ALTERNATIVES);
+            let mut fixes = self.fuzzy.lookup(w.raw, MAX_ALTERNATIVES);
             // A real word is what the member meant: it is only ever "corrected" into a
             // form of itself ("recover" -> "recovery"), never into another word.
-            let real = background::is_word(&w.raw);
+            let real = background::is_word(w.raw);
             if real {
-                let (raw, own) = (w.raw.as_str(), w.stem.as_str());
+                let (raw, own) = (w.raw, w.stem.as_str());
                 fixes.retain(|c| {
                     let fix = self.fuzzy.word(c.word);
                     fix.starts_with(own) || raw.starts_with(stem(fix).as_str())
@@ -278,7 +285,7 @@ impl Index {
                 }
             }
             if fixes.is_empty() && !known && !real {
-                fixes.extend(self.fuzzy.lookup_loose(&w.raw));
+                fixes.extend(self.fuzzy.lookup_loose(w.raw));
                 w.loose = !fixes.is_empty();
             }
             if known && !fixes.is_empty() {
@@ -334,11 +341,7 @@ impl Index {
         while i < ws.len() {
             if let Some(rw) = r.next_if(|rw| rw.start == i) {
                 let span = &ws[i..i + rw.len];
-                let from = span
-                    .iter()
-                    .map(|w| w.raw.as_str())
-                    .collect::<Vec<_>>()
-                    .join(" ");
+                let from = span.iter().map(|w| w.raw).collect::<Vec<_>>().join(" ");
                 let corrected = span.iter().any(|w| !w.alts.is_empty());
                 let (salience, topic) = group_salience(rw.group);
                 let term = |t: String| Analyzed {
@@ -367,13 +370,12 @@ impl Index {
                 continue;
             }
             if w.alts.is_empty() {
-                let (salience, topic) =
-                    (background::salience(&w.raw), background::is_topic(&w.raw));
+                let (salience, topic) = (background::salience(w.raw), background::is_topic(w.raw));
                 if !self.known_words.contains(&w.stem) {
                     surface_weights[at] = salience;
                 }
                 out.push(Analyzed {
-                    from: w.raw.clone(),
+                    from: w.raw.to_string(),
                     terms: vec![w.stem.clone()],
                     synonym: None,
                     corrected: false,
@@ -382,7 +384,7 @@ impl Index {
                     at,
                     salience,
                     topic,
-                    number: w.unit || starts_with_digit(&w.raw),
+                    number: w.unit || starts_with_digit(w.raw),
                 });
             } else {
                 // each alternative through single-word synonyms
@@ -401,11 +403,11 @@ impl Index {
                     )
                     .collect();
                 let (salience, topic) = salience.unwrap_or_else(|| {
-                    let word = w.fixed.as_deref().unwrap_or(&w.raw);
+                    let word = w.fixed.as_deref().unwrap_or(w.raw);
                     (background::salience(word), background::is_topic(word))
                 });
                 out.push(Analyzed {
-                    from: w.raw.clone(),
+                    from: w.raw.to_string(),
                     terms,
                     synonym: None,
                     corrected: true,
