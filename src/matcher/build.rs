@@ -9,7 +9,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use super::fuzzy::Fuzzy;
 use super::normalize::{self, is_stop, stem, words};
 use super::synonyms::Synonyms;
-use super::{is_number, surface, Field, Index, MatchOptions, Posting, Text, NUMBER_WEIGHT};
+use super::{is_number, surface, Field, Index, MatchOptions, Posting, Texts, NUMBER_WEIGHT};
 use crate::faq::Faq;
 
 /// Field strengths: how much a term found in that field of an entry counts.
@@ -62,7 +62,7 @@ impl Index {
             subject: Vec::new(),
             in_questions: Vec::new(),
             ids: faq.entries.iter().map(|e| e.id.clone()).collect(),
-            texts: Vec::with_capacity(faq.entries.len()),
+            texts: Texts::default(),
             raw_texts: Vec::with_capacity(faq.entries.len()),
             lower_questions: faq
                 .entries
@@ -198,7 +198,8 @@ impl Index {
                 .chain(&entry.alternates)
                 .cloned()
                 .collect();
-            let texts: Vec<Text> = texts
+            // (terms, total, sorted terms joined, trigram ids) per question/alternate
+            let texts: Vec<(Vec<u32>, f32, String, Vec<u32>)> = texts
                 .into_iter()
                 .zip(&raw)
                 .map(|(terms, raw)| {
@@ -208,18 +209,15 @@ impl Index {
                         .map(|&t| index.term_text[t as usize].as_str())
                         .collect();
                     sorted.sort_unstable();
-                    Text {
-                        terms,
-                        total,
-                        sorted: sorted.join(" "),
-                        grams: index.trigrams.add(&words(raw)),
-                    }
+                    let sorted = sorted.join(" ");
+                    let grams = index.trigrams.add(&words(raw));
+                    (terms, total, sorted, grams)
                 })
                 .collect();
-            for text in &texts {
-                for &t in &text.terms {
-                    let share = index.eweight[t as usize] / text.total.max(f32::MIN_POSITIVE);
-                    let e = index.texts.len();
+            let e = index.raw_texts.len();
+            for (terms, total, _, _) in &texts {
+                for &t in terms {
+                    let share = index.eweight[t as usize] / total.max(f32::MIN_POSITIVE);
                     let ps = &mut index.postings[t as usize];
                     let at = ps.partition_point(|p| (p.entry as usize) < e);
                     if let Some(p) = ps.get_mut(at).filter(|p| p.entry as usize == e) {

@@ -2,7 +2,10 @@
 //! candidate generation from the postings, re-scoring of the leaders, the question-like
 //! spans of long messages, and the answer / suggest / none decision with its guards.
 
+use std::collections::hash_map::Entry;
 use std::ops::Range;
+
+use rustc_hash::FxHashMap;
 
 use super::background;
 use super::decision::{self, DecisionTrace, Features};
@@ -95,8 +98,9 @@ struct Scored {
 }
 
 /// A word of a message after normalization.
-struct Word {
-    raw: String,
+#[derive(Clone)]
+struct Word<'a> {
+    raw: &'a str,
     stem: String,
     stop: bool,
     /// A unit written after a number ("400 *mg*"): never a synonym, and a number when
@@ -209,49 +213,69 @@ impl Index {
                 sents.push((start..raw_words.len(), asks || opens));
             }
         }
-        let mut ws: Vec<Word> = raw_words
-            .iter()
-            .map(|w| Word {
-                raw: w.clone(),
-                stem: stem(w),
-                stop: is_stop(w),
-                unit: false,
-                alts: Vec::new(),
-                fixed: None,
-                keep: false,
-                loose: false,
-            })
-            .collect();
+        // a repeated word is stemmed once: copied from its first occurrence, as yet
+        // uncorrected
+        let mut ws: Vec<Word> = Vec::with_capacity(raw_words.len());
+        let mut first: FxHashMap<&str, usize> = FxHashMap::default();
+        for (i, w) in raw_words.iter().enumerate() {
+            let word = match first.entry(w.as_str()) {
+                Entry::Occupied(at) => ws[*at.get()].clone(),
+                Entry::Vacant(slot) => {
+                    slot.insert(i);
+                    Word {
+                        raw: w,
+                        stem: stem(w),
+                        stop: is_stop(w),
+                        unit: false,
+                        alts: Vec::new(),
+                        fixed: None,
+                        keep: false,
+                        loose: false,
+                    }
+                }
+            };
+            ws.push(word);
+        }
+        // the first position of each word corrected below: the same word again is read
+        // the same way (what follows depends on the word alone), without a second lookup
+        let mut seen: FxHashMap<&str, usize> = FxHashMap::default();
         for i in 0..ws.len() {
             // "400 mg": a unit after a number is part of the quantity
-            if i > 0 && starts_with_digit(&ws[i - 1].raw) && UNITS.contains(&ws[i].raw.as_str()) {
+            if i > 0 && starts_with_digit(ws[i - 1].raw) && UNITS.contains(&ws[i].raw) {
                 ws[i].unit = true;
             }
-            let w = &mut ws[i];
-            if w.stop
-                || w.unit
-                || starts_with_digit(&w.raw)
-                || self.question_words.contains(&w.stem)
+            let w = &ws[i];
+            if w.stop || w.unit || starts_with_digit(w.raw) || self.question_words.contains(&w.stem)
             {
                 continue;
             }
+            match seen.entry(raw_words[i].as_str()) {
+                Entry::Occupied(first) => {
+                    ws[i] = ws[*first.get()].clone();
+                    continue;
+                }
+                Entry::Vacant(slot) => {
+                    slot.insert(i);
+                }
+            }
+            let w = &mut ws[i];
             // Known only from answer text (rare words, misspellings there): keep the word
             // and add close question words as alternatives.
             let known = self.known_words.contains(&w.stem);
             if !known {
                 // stretched letters: "sooo" was cut to "soo"; try "so"
-                let single = stem(&undouble(&w.raw));
+                let single = stem(&undouble(w.raw));
                 if single != w.stem && self.known_words.contains(&single) {
                     w.stem = single;
                     continue;
                 }
             }
-            let mut fixes = self.fuzzy.lookup(&w.raw, MAX_ALTERNATIVES);
+            let mut fixes = self.fuzzy.lookup(w.raw, MAX_ALTERNATIVES);
             // A real word is what the member meant: it is only ever "corrected" into a
             // form of itself ("recover" -> "recovery"), never into another word.
-            let real = background::is_word(&w.raw);
+            let real = background::is_word(w.raw);
             if real {
-                let (raw, own) = (w.raw.as_str(), w.stem.as_str());
+                let (raw, own) = (w.raw, w.stem.as_str());
                 fixes.retain(|c| {
                     let fix = self.fuzzy.word(c.word);
                     fix.starts_with(own) || raw.starts_with(stem(fix).as_str())
@@ -261,7 +285,7 @@ impl Index {
                 }
             }
             if fixes.is_empty() && !known && !real {
-                fixes.extend(self.fuzzy.lookup_loose(&w.raw));
+                fixes.extend(self.fuzzy.lookup_loose(w.raw));
                 w.loose = !fixes.is_empty();
             }
             if known && !fixes.is_empty() {
@@ -317,11 +341,7 @@ impl Index {
         while i < ws.len() {
             if let Some(rw) = r.next_if(|rw| rw.start == i) {
                 let span = &ws[i..i + rw.len];
-                let from = span
-                    .iter()
-                    .map(|w| w.raw.as_str())
-                    .collect::<Vec<_>>()
-                    .join(" ");
+                let from = span.iter().map(|w| w.raw).collect::<Vec<_>>().join(" ");
                 let corrected = span.iter().any(|w| !w.alts.is_empty());
                 let (salience, topic) = group_salience(rw.group);
                 let term = |t: String| Analyzed {
@@ -350,13 +370,12 @@ impl Index {
                 continue;
             }
             if w.alts.is_empty() {
-                let (salience, topic) =
-                    (background::salience(&w.raw), background::is_topic(&w.raw));
+                let (salience, topic) = (background::salience(w.raw), background::is_topic(w.raw));
                 if !self.known_words.contains(&w.stem) {
                     surface_weights[at] = salience;
                 }
                 out.push(Analyzed {
-                    from: w.raw.clone(),
+                    from: w.raw.to_string(),
                     terms: vec![w.stem.clone()],
                     synonym: None,
                     corrected: false,
@@ -365,7 +384,7 @@ impl Index {
                     at,
                     salience,
                     topic,
-                    number: w.unit || starts_with_digit(&w.raw),
+                    number: w.unit || starts_with_digit(w.raw),
                 });
             } else {
                 // each alternative through single-word synonyms
@@ -384,11 +403,11 @@ impl Index {
                     )
                     .collect();
                 let (salience, topic) = salience.unwrap_or_else(|| {
-                    let word = w.fixed.as_deref().unwrap_or(&w.raw);
+                    let word = w.fixed.as_deref().unwrap_or(w.raw);
                     (background::salience(word), background::is_topic(word))
                 });
                 out.push(Analyzed {
-                    from: w.raw.clone(),
+                    from: w.raw.to_string(),
                     terms,
                     synonym: None,
                     corrected: true,
@@ -712,58 +731,12 @@ impl Index {
     fn rank(&self, query: &[Resolved], words: &[String], surface_weights: &[f32]) -> Vec<Scored> {
         let total: f32 = query.iter().map(|q| q.weight).sum();
         // Candidate generation: coverage numerators (and entry-coverage estimates) from
-        // the postings; one scratch array per query, nothing allocated per candidate.
-        let mut acc = vec![(0.0f32, 0.0f32); self.ids.len()];
-        let mut touched: Vec<u32> = Vec::new();
-        let multi = query.iter().any(|q| q.alts.len() > 1);
-        let mut best = vec![(0.0f32, 0.0f32); if multi { self.ids.len() } else { 0 }];
-        let mut term_touched: Vec<u32> = Vec::new();
-        for q in query {
-            if q.alts.len() == 1 {
-                let (t, conf) = q.alts[0];
-                for p in &self.postings[t as usize] {
-                    let slot = &mut acc[p.entry as usize];
-                    if slot.0 == 0.0 {
-                        touched.push(p.entry);
-                    }
-                    slot.0 += q.weight * p.strength * conf;
-                    slot.1 += p.share * conf;
-                }
-            } else {
-                for &(t, conf) in &q.alts {
-                    for p in &self.postings[t as usize] {
-                        let slot = &mut best[p.entry as usize];
-                        if slot.0 == 0.0 {
-                            term_touched.push(p.entry);
-                        }
-                        let c = q.weight * p.strength * conf;
-                        if c > slot.0 {
-                            *slot = (c, p.share * conf);
-                        }
-                    }
-                }
-                for e in term_touched.drain(..) {
-                    let slot = &mut acc[e as usize];
-                    if slot.0 == 0.0 {
-                        touched.push(e);
-                    }
-                    let b = std::mem::take(&mut best[e as usize]);
-                    slot.0 += b.0;
-                    slot.1 += b.1;
-                }
-            }
-        }
+        // the postings, the best TOP_K by this estimate kept ([`Index::preselect`]).
+        let estimate =
+            |c: f32, sh: f32| PRESELECT_COVERAGE * c / total + PRESELECT_ENTRY * sh.min(1.0);
+        let touched = self.preselect(query, TOP_K, estimate);
         if touched.is_empty() {
             return Vec::new();
-        }
-        let estimate = |e: u32| {
-            let (c, sh) = acc[e as usize];
-            PRESELECT_COVERAGE * c / total + PRESELECT_ENTRY * sh.min(1.0)
-        };
-        let by_estimate = |a: &u32, b: &u32| estimate(*b).total_cmp(&estimate(*a)).then(a.cmp(b));
-        if touched.len() > TOP_K {
-            touched.select_nth_unstable_by(TOP_K - 1, by_estimate);
-            touched.truncate(TOP_K);
         }
 
         // Re-scoring: entry coverage and whole-question similarity.
@@ -802,8 +775,8 @@ impl Index {
         let entry_share = LONG_ENTRY_SHARE * long;
         let mut scored: Vec<Scored> = touched
             .iter()
-            .map(|&e| {
-                let coverage = (acc[e as usize].0 / total).min(1.0);
+            .map(|&(e, c)| {
+                let coverage = (c / total).min(1.0);
                 let mut best = Scored {
                     entry: e,
                     score: f32::MIN,
@@ -813,10 +786,10 @@ impl Index {
                     surface: 0.0,
                     text: 0,
                 };
-                for (i, text) in self.texts[e as usize].iter().enumerate() {
-                    let held = cover(text);
+                for (i, text) in self.texts.of(e as usize).enumerate() {
+                    let held = cover(&text);
                     best.entry_coverage = best.entry_coverage.max(held);
-                    let d = probe.similarity(&text.grams);
+                    let d = probe.similarity(text.grams);
                     let covered = (1.0 - entry_share) * coverage + entry_share * held;
                     let score = W_COVERAGE * covered + W_SURFACE * d;
                     if score > best.score {
@@ -833,8 +806,8 @@ impl Index {
         // the question/alternate pass 1 chose.
         let mut row = Vec::new();
         for cand in scored.iter_mut().take(SIMILARITY_K) {
-            let text = &self.texts[cand.entry as usize][cand.text];
-            cand.similarity = normalized_levenshtein(&qstring, &text.sorted, &mut row);
+            let text = self.texts.sorted(cand.entry as usize, cand.text);
+            cand.similarity = normalized_levenshtein(&qstring, text, &mut row);
             cand.score += W_SIMILARITY * cand.similarity;
         }
         scored.sort_by(order);

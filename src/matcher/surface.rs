@@ -20,7 +20,7 @@
 
 use std::hash::Hasher;
 
-use rustc_hash::{FxHashMap, FxHasher};
+use rustc_hash::{FxHashMap, FxHashSet, FxHasher};
 
 /// Weight of the message's trigrams the question lacks.
 const QUERY_UNMATCHED: f32 = 0.6;
@@ -81,8 +81,13 @@ impl Trigrams {
     pub fn probe_weighted<S: AsRef<str>>(&self, words: &[S], weights: &[f32]) -> Probe {
         let mut bits = vec![0u64; self.ids.len().div_ceil(64)];
         let mut hashes: Vec<(u64, f32)> = Vec::new();
+        // a word repeated with the same weight adds nothing: hashed once
+        let mut seen: FxHashSet<(&str, u32)> = FxHashSet::default();
         for (i, w) in words.iter().enumerate() {
             let weight = weights.get(i).copied().unwrap_or(1.0);
+            if !seen.insert((w.as_ref(), weight.to_bits())) {
+                continue;
+            }
             for_each_trigram(std::slice::from_ref(w), |h| hashes.push((h, weight)));
         }
         // distinct trigrams, each with its largest weight
