@@ -29,8 +29,10 @@ const TEXT_UNMATCHED: f32 = 0.4;
 /// The message's unmatched trigrams count up to this many times the question's trigrams
 /// (saturation for long messages; no effect when the message is about as long as the
 /// question). Measured on `../shared/data/rqe_train/` (long clinical questions, top-1
-/// 0.838 -> 0.882 alone) at no cost on the MedQuAD noisy queries (0.8255 -> 0.8245).
-const QUERY_UNMATCHED_CAP: f32 = 1.0;
+/// 0.838 -> 0.882 alone at 1.0) at no cost on the MedQuAD noisy queries (0.8255 ->
+/// 0.8245); 0.7 with the score blend in `search.rs` (surface 0.55, similarity 0.075):
+/// rqe 0.8907 -> 0.8950, noisy 0.8245 -> 0.8335.
+const QUERY_UNMATCHED_CAP: f32 = 0.7;
 
 /// Calls `f` with a hash of every trigram of every padded word (repeats included).
 fn for_each_trigram<S: AsRef<str>>(words: &[S], mut f: impl FnMut(u64)) {
