@@ -323,8 +323,17 @@ impl Rules {
 
     /// Reads `message`: its words, their concepts, and the patterns that may match.
     fn read(&self, message: &str) -> Tagged {
-        let mut t = self.vocab.tag(message);
-        let mut may = vec![0u64; self.pattern_count.div_ceil(64)];
+        let mut t = Tagged::default();
+        self.read_into(message, &mut t);
+        t
+    }
+
+    /// [`Rules::read`] into `t`, reusing its buffers.
+    fn read_into(&self, message: &str, t: &mut Tagged) {
+        self.vocab.tag_into(message, t);
+        let mut may = std::mem::take(&mut t.may_match);
+        may.clear();
+        may.resize(self.pattern_count.div_ceil(64), 0);
         let mut set = |id: u32| may[id as usize / 64] |= 1u64 << (id % 64);
         self.untriggered.iter().copied().for_each(&mut set);
         for c in t.concepts() {
@@ -333,7 +342,6 @@ impl Rules {
             self.trigger_ids[ids].iter().copied().for_each(&mut set);
         }
         t.may_match = may;
-        t
     }
 
     /// Whether pattern `p` may match the message read as `t`: its indexed part has a hit.
@@ -345,7 +353,20 @@ impl Rules {
 
     /// The alert this message raises, if any.
     pub fn check(&self, message: &str) -> Option<Alert> {
-        let t = self.read(message);
+        // one reading buffer per thread, reused: no allocation per message once warm
+        thread_local! {
+            static READ: std::cell::RefCell<Tagged> = std::cell::RefCell::default();
+        }
+        READ.with(|cell| match cell.try_borrow_mut() {
+            Ok(mut t) => self.check_read(message, &mut t),
+            Err(_) => self.check_read(message, &mut Tagged::default()),
+        })
+    }
+
+    /// [`Rules::check`] with `t` as the reading buffer.
+    fn check_read(&self, message: &str, t: &mut Tagged) -> Option<Alert> {
+        self.read_into(message, t);
+        let t = &*t;
         let mut cache = GuardCache::new(self.guards.len());
         for alert in [Alert::Crisis, Alert::Emergency] {
             for rule in self.rules.iter().filter(|r| r.alert == alert) {
