@@ -556,7 +556,7 @@ impl Rules {
         }
         let k = p.elements.len();
         // the candidates of every part in one buffer: part j's are flat[ends[j]..ends[j + 1]]
-        let mut flat: Vec<Span> = Vec::new();
+        let mut flat = SpanBuf::take();
         let mut ends = [0usize; 9];
         for (j, el) in p.elements.iter().enumerate() {
             self.candidates(el, t, &mut flat);
@@ -740,6 +740,47 @@ impl Rules {
             });
         }
         out
+    }
+}
+
+/// A span buffer from a per-thread pool, returned to it (cleared) when dropped:
+/// [`Rules::occurrences`] needs one per pattern tried, nested when a guard is looked for
+/// inside an occurrence.
+struct SpanBuf(Vec<Span>);
+
+thread_local! {
+    static SPAN_BUFS: std::cell::RefCell<Vec<Vec<Span>>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+impl SpanBuf {
+    fn take() -> SpanBuf {
+        SpanBuf(
+            SPAN_BUFS
+                .with(|pool| pool.borrow_mut().pop())
+                .unwrap_or_default(),
+        )
+    }
+}
+
+impl std::ops::Deref for SpanBuf {
+    type Target = Vec<Span>;
+    fn deref(&self) -> &Vec<Span> {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for SpanBuf {
+    fn deref_mut(&mut self) -> &mut Vec<Span> {
+        &mut self.0
+    }
+}
+
+impl Drop for SpanBuf {
+    fn drop(&mut self) {
+        let mut v = std::mem::take(&mut self.0);
+        v.clear();
+        // `try_with`: nothing to return to while the thread is ending
+        let _ = SPAN_BUFS.try_with(|pool| pool.borrow_mut().push(v));
     }
 }
 

@@ -607,9 +607,11 @@ fn osa_within(a: &[u8], b: &[u8], max: usize) -> usize {
         return max + 1;
     }
     let (n, m) = (a.len(), b.len());
-    let mut prev2 = [0usize; N];
-    let mut prev = [0usize; N];
-    let mut cur = [0usize; N];
+    // three rows, rotated rather than copied (each row is written in full, 0..=m,
+    // before it is read)
+    let mut rows = [[0usize; N]; 3];
+    let [r0, r1, r2] = &mut rows;
+    let (mut prev2, mut prev, mut cur) = (r0, r1, r2);
     for (j, p) in prev.iter_mut().enumerate().take(m + 1) {
         *p = j;
     }
@@ -628,8 +630,7 @@ fn osa_within(a: &[u8], b: &[u8], max: usize) -> usize {
         if row_min > max {
             return max + 1;
         }
-        prev2 = prev;
-        prev = cur;
+        (prev2, prev, cur) = (prev, cur, prev2);
     }
     prev[m]
 }
