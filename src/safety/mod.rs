@@ -377,9 +377,9 @@ impl Rules {
                         rule.gap,
                         rule.any_order,
                         rule.across_sentences,
-                        &t,
+                        t,
                         |s, parts| {
-                            if self.suppressor(rule, s, parts, &t, &mut cache).is_none() {
+                            if self.suppressor(rule, s, parts, t, &mut cache).is_none() {
                                 fired = true;
                                 return true;
                             }

@@ -368,8 +368,11 @@ mod tests {
         assert_eq!(w.words.iter().map(|x| x.sentence).max(), Some(0));
     }
 
-    fn read_both(m: &str) -> (Vec<(String, u16, u16)>, Vec<(String, u16, u16)>) {
-        let shape = |w: &Words| -> Vec<(String, u16, u16)> {
+    type Shape = Vec<(String, u16, u16)>;
+
+    /// The words of `m` read in one pass, and read piece by piece.
+    fn read_both(m: &str) -> (Shape, Shape) {
+        let shape = |w: &Words| -> Shape {
             (0..w.len())
                 .map(|i| (w.get(i).to_string(), w.words[i].sentence, w.words[i].clause))
                 .collect()

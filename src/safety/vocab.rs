@@ -397,7 +397,7 @@ impl Vocab {
         let n = words.len();
         // the form each word is read as (a correction, or itself), its vocabulary entry
         // and its prefix bucket (each looked up once)
-        let mut forms: Vec<(&str, Option<&WordEntry>, &[(Box<str>, u16)])> = Vec::with_capacity(n);
+        let mut forms: Vec<Form> = Vec::with_capacity(n);
         // what each unknown word was read as, so a word repeated is looked up once
         let mut seen: FxHashMap<&str, Option<&str>> = FxHashMap::default();
         for i in 0..n {
@@ -486,6 +486,10 @@ impl Vocab {
         }
     }
 }
+
+/// How a message word is read: the form (a correction, or itself), its vocabulary entry
+/// and its prefix bucket.
+type Form<'a> = (&'a str, Option<&'a WordEntry>, &'a [(Box<str>, u16)]);
 
 /// `out` = the hits of `raw` sorted by (concept, from, to), each once. `raw` is in word
 /// order (`from` never decreases): a stable counting sort by concept keeps it so within
