@@ -10,8 +10,9 @@
 //! (the project's convention, as in `medfaq bench`: on a shared machine a single call is
 //! sometimes preempted for milliseconds, which says nothing about the code), and p50 /
 //! p99 are taken over the messages, in microseconds. The p99 of all single calls is shown
-//! too. Targets (issue 10): p99 under 20 us at 300 characters, under 200 us at 4,000.
-//! The last line is one JSON object with every figure.
+//! too. Two rows break the detector down: the rules alone (no model) and the model alone
+//! (which `check` runs when no rule fires). Targets (issue 10): p99 under 20 us at 300
+//! characters, under 200 us at 4,000. The last line is one JSON object with every figure.
 
 use std::hint::black_box;
 use std::path::PathBuf;
@@ -170,6 +171,16 @@ fn main() {
             "| {chars} chars | regex alternation (baseline) | {o50:.1} | {o99:.1} | 1.00x | 1.00x \
              | {oc99:.1} | | |"
         );
+        // the rules without the model: what check() costs before it reaches the model
+        let rules_only = rules.clone().with_model(None);
+        let (bare, bare_calls) = time(&msgs, rounds, |m| rules_only.check(m));
+        let (r50, r99, rc99) = (pct(&bare, 0.5), pct(&bare, 0.99), pct(&bare_calls, 0.99));
+        println!(
+            "| {chars} chars | rules alone, no model (part of the above) | {r50:.1} | {r99:.1} \
+             | {:.2}x | {:.2}x | {rc99:.1} | | |",
+            r50 / o50,
+            r99 / o99
+        );
         // the safety model (faq/safety/model.tsv), which check() runs when no rule fires
         let model = rules.model().expect("the bundled rules carry the model");
         let (alone, alone_calls) = time(&msgs, rounds, |m| model.alert(m));
@@ -181,6 +192,8 @@ fn main() {
             m99 / o99
         );
         for (k, v) in [
+            ("rules_p50_us", r50),
+            ("rules_p99_us", r99),
             ("model_p50_us", m50),
             ("model_p99_us", m99),
             ("p50_us", n50),

@@ -344,8 +344,17 @@ impl Rules {
 
     /// Reads `message`: its words, their concepts, and the patterns that may match.
     fn read(&self, message: &str) -> Tagged {
-        let mut t = self.vocab.tag(message);
-        let mut may = vec![0u64; self.pattern_count.div_ceil(64)];
+        let mut t = Tagged::default();
+        self.read_into(message, &mut t);
+        t
+    }
+
+    /// [`Rules::read`] into `t`, reusing its buffers.
+    fn read_into(&self, message: &str, t: &mut Tagged) {
+        self.vocab.tag_into(message, t);
+        let mut may = std::mem::take(&mut t.may_match);
+        may.clear();
+        may.resize(self.pattern_count.div_ceil(64), 0);
         let mut set = |id: u32| may[id as usize / 64] |= 1u64 << (id % 64);
         self.untriggered.iter().copied().for_each(&mut set);
         for c in t.concepts() {
@@ -354,7 +363,6 @@ impl Rules {
             self.trigger_ids[ids].iter().copied().for_each(&mut set);
         }
         t.may_match = may;
-        t
     }
 
     /// Whether pattern `p` may match the message read as `t`: its indexed part has a hit.
@@ -366,7 +374,20 @@ impl Rules {
 
     /// The alert this message raises, if any.
     pub fn check(&self, message: &str) -> Option<Alert> {
-        let t = self.read(message);
+        // one reading buffer per thread, reused: no allocation per message once warm
+        thread_local! {
+            static READ: std::cell::RefCell<Tagged> = std::cell::RefCell::default();
+        }
+        READ.with(|cell| match cell.try_borrow_mut() {
+            Ok(mut t) => self.check_read(message, &mut t),
+            Err(_) => self.check_read(message, &mut Tagged::default()),
+        })
+    }
+
+    /// [`Rules::check`] with `t` as the reading buffer.
+    fn check_read(&self, message: &str, t: &mut Tagged) -> Option<Alert> {
+        self.read_into(message, t);
+        let t = &*t;
         let mut cache = GuardCache::new(self.guards.len());
         for alert in [Alert::Crisis, Alert::Emergency] {
             for rule in self.rules.iter().filter(|r| r.alert == alert) {
@@ -377,9 +398,9 @@ impl Rules {
                         rule.gap,
                         rule.any_order,
                         rule.across_sentences,
-                        &t,
+                        t,
                         |s, parts| {
-                            if self.suppressor(rule, s, parts, &t, &mut cache).is_none() {
+                            if self.suppressor(rule, s, parts, t, &mut cache).is_none() {
                                 fired = true;
                                 return true;
                             }
@@ -561,7 +582,7 @@ impl Rules {
         }
         let k = p.elements.len();
         // the candidates of every part in one buffer: part j's are flat[ends[j]..ends[j + 1]]
-        let mut flat: Vec<Span> = Vec::new();
+        let mut flat = SpanBuf::take();
         let mut ends = [0usize; 9];
         for (j, el) in p.elements.iter().enumerate() {
             self.candidates(el, t, &mut flat);
@@ -749,6 +770,47 @@ impl Rules {
             });
         }
         out
+    }
+}
+
+/// A span buffer from a per-thread pool, returned to it (cleared) when dropped:
+/// [`Rules::occurrences`] needs one per pattern tried, nested when a guard is looked for
+/// inside an occurrence.
+struct SpanBuf(Vec<Span>);
+
+thread_local! {
+    static SPAN_BUFS: std::cell::RefCell<Vec<Vec<Span>>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+impl SpanBuf {
+    fn take() -> SpanBuf {
+        SpanBuf(
+            SPAN_BUFS
+                .with(|pool| pool.borrow_mut().pop())
+                .unwrap_or_default(),
+        )
+    }
+}
+
+impl std::ops::Deref for SpanBuf {
+    type Target = Vec<Span>;
+    fn deref(&self) -> &Vec<Span> {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for SpanBuf {
+    fn deref_mut(&mut self) -> &mut Vec<Span> {
+        &mut self.0
+    }
+}
+
+impl Drop for SpanBuf {
+    fn drop(&mut self) {
+        let mut v = std::mem::take(&mut self.0);
+        v.clear();
+        // `try_with`: nothing to return to while the thread is ending
+        let _ = SPAN_BUFS.try_with(|pool| pool.borrow_mut().push(v));
     }
 }
 

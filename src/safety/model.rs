@@ -245,21 +245,43 @@ impl Model {
 
     /// `[emergency, crisis]` probabilities for `message`.
     pub fn probabilities(&self, message: &str) -> [f64; 2] {
-        let mut sums = [0i64; 2];
-        let mut n = 0u64;
         let buckets = self.weights.len() as u32;
         if buckets == 0 {
             return [0.0; 2];
         }
-        let norm = normalize(message);
-        for_each_feature(&norm, |h| {
-            let w = self.weights[(h % buckets) as usize];
-            sums[0] += i64::from(w[0]);
-            sums[1] += i64::from(w[1]);
-            n += 1;
+        // one text buffer per thread, reused: no allocation per message once warm
+        thread_local! {
+            static NORM: std::cell::RefCell<String> = std::cell::RefCell::default();
+        }
+        let (sums, n) = NORM.with(|cell| match cell.try_borrow_mut() {
+            Ok(mut norm) => self.sums(message, &mut norm),
+            Err(_) => self.sums(message, &mut String::new()),
         });
         let scale = 1.0 / (n.max(1) as f64).sqrt();
         [0, 1].map(|c| sigmoid(self.bias[c] + sums[c] as f64 * self.step * scale))
+    }
+
+    /// The sums of the weights of every feature occurrence of `message`, and their
+    /// number (`norm`: a buffer for the normalized text).
+    fn sums(&self, message: &str, norm: &mut String) -> ([i64; 2], u64) {
+        normalize_into(message, norm);
+        let mut sums = [0i64; 2];
+        let mut n = 0u64;
+        let buckets = self.weights.len() as u32;
+        let mut add = |bucket: u32| {
+            let w = self.weights[bucket as usize];
+            sums[0] += i64::from(w[0]);
+            sums[1] += i64::from(w[1]);
+            n += 1;
+        };
+        if buckets.is_power_of_two() {
+            // the usual case: a mask, not a division per feature
+            let mask = buckets - 1;
+            for_each_feature(norm, |h| add(h & mask));
+        } else {
+            for_each_feature(norm, |h| add(h % buckets));
+        }
+        (sums, n)
     }
 
     /// The alert the model raises on its own: crisis first, then emergency, each when its
@@ -335,8 +357,16 @@ fn sigmoid(z: f64) -> f64 {
 
 /// `" " + words joined by " " + " "` (see the module doc).
 fn normalize(message: &str) -> String {
+    let mut out = String::new();
+    normalize_into(message, &mut out);
+    out
+}
+
+/// [`normalize`] into `out` (cleared first).
+fn normalize_into(message: &str, out: &mut String) {
     let text = truncate_chars(message, MAX_CHECK_CHARS);
-    let mut out = String::with_capacity(text.len() + 2);
+    out.clear();
+    out.reserve(text.len() + 2);
     out.push(' ');
     let mut in_word = false;
     for ch in text.chars() {
@@ -359,7 +389,6 @@ fn normalize(message: &str) -> String {
         }
     }
     out.push(' ');
-    out
 }
 
 const FNV_OFFSET: u32 = 0x811C_9DC5;

@@ -51,26 +51,40 @@ impl Words {
 
     /// Cuts `message` (its first [`MAX_CHECK_CHARS`] characters) into words.
     pub fn of(message: &str) -> Words {
+        let mut out = Words::default();
+        out.read(message);
+        out
+    }
+
+    /// [`Words::of`] into this value, reusing its buffers (the check runs on every
+    /// message: no allocation once they are large enough).
+    pub fn read(&mut self, message: &str) {
         // no more bytes than the limit: no more characters either (no need to count)
         let message = if message.len() <= MAX_CHECK_CHARS {
             message
         } else {
             truncate_chars(message, MAX_CHECK_CHARS)
         };
-        let mut out = Words {
-            text: String::with_capacity(message.len()),
-            words: Vec::with_capacity(message.len() / 5),
-        };
+        self.text.clear();
+        self.words.clear();
+        self.text.reserve(message.len());
+        self.words.reserve(message.len() / 5);
+        if plain_ascii(message) {
+            self.read_plain(message);
+        } else {
+            self.read_pieces(message);
+        }
+    }
+
+    /// The general reading: the message cut into pieces at sentence and clause breaks,
+    /// each piece cut into words by [`for_each_word`].
+    fn read_pieces(&mut self, message: &str) {
+        let out = self;
         let (mut sentence, mut clause) = (0u16, 0u16);
         let mut pending: Option<Break> = None;
         pieces(message, |piece| {
             match piece {
-                Piece::Break(b) => {
-                    pending = Some(match pending {
-                        Some(Break::Sentence) => Break::Sentence,
-                        _ => b,
-                    })
-                }
+                Piece::Break(b) => pending = Some(Break::merge(pending, b)),
                 Piece::Text(t) => {
                     let before = out.words.len();
                     let brk = pending;
@@ -88,13 +102,7 @@ impl Words {
                         // the break applies to the words of this piece
                         if let Some(b) = brk {
                             if before > 0 {
-                                match b {
-                                    Break::Sentence => {
-                                        sentence = sentence.saturating_add(1);
-                                        clause = clause.saturating_add(1);
-                                    }
-                                    Break::Clause => clause = clause.saturating_add(1),
-                                }
+                                b.count(&mut sentence, &mut clause);
                                 for w in &mut out.words[before..] {
                                     w.sentence = sentence;
                                     w.clause = clause;
@@ -106,14 +114,101 @@ impl Words {
                 }
             }
         });
-        out
     }
+
+    /// [`Words::read_pieces`] in one pass over a [`plain_ascii`] message, where
+    /// [`for_each_word`] reads each piece byte by byte (ASCII lowercase, apostrophes
+    /// joined, letter runs cut to two, every other byte a word break) and no "od'd" is
+    /// rewritten: the same words, sentences and clauses (a test compares the two).
+    fn read_plain(&mut self, message: &str) {
+        let bytes = message.as_bytes();
+        let (mut sentence, mut clause) = (0u16, 0u16);
+        let mut pending: Option<Break> = None;
+        // the current word: where it starts in `text`, its last letter and that letter's run
+        let mut start: Option<u32> = None;
+        let (mut last, mut run) = (0u8, 0usize);
+        for (i, &b) in bytes.iter().enumerate() {
+            let c = b.to_ascii_lowercase();
+            if c.is_ascii_alphanumeric() {
+                if start.is_none() {
+                    // a break before the first word does not count
+                    if let Some(brk) = pending.take().filter(|_| !self.words.is_empty()) {
+                        brk.count(&mut sentence, &mut clause);
+                    }
+                    start = Some(self.text.len() as u32);
+                }
+                if c == last {
+                    run += 1;
+                } else {
+                    run = 1;
+                    last = c;
+                }
+                if run <= 2 {
+                    self.text.push(char::from(c));
+                }
+            } else if c != b'\'' {
+                (last, run) = (0, 0);
+                if let Some(from) = start.take() {
+                    self.words.push(Word {
+                        from,
+                        to: self.text.len() as u32,
+                        sentence,
+                        clause,
+                    });
+                }
+                if let Some(k) = break_at(bytes, i) {
+                    pending = Some(Break::merge(pending, k));
+                }
+            }
+        }
+        if let Some(from) = start {
+            self.words.push(Word {
+                from,
+                to: self.text.len() as u32,
+                sentence,
+                clause,
+            });
+        }
+    }
+}
+
+/// Whether [`Words::read_plain`] reads `message` as [`Words::read_pieces`] does: ASCII,
+/// no Discord markup or link [`for_each_word`] would remove, and no apostrophe after a
+/// `d` or a `.` (where [`split_od`] may rewrite "od'd").
+fn plain_ascii(message: &str) -> bool {
+    let b = message.as_bytes();
+    message.is_ascii()
+        && !b.iter().any(|&c| c == b'<' || c == b'`')
+        && !message.contains("http")
+        && !message.contains("www.")
+        && !b
+            .windows(2)
+            .any(|w| w[1] == b'\'' && matches!(w[0], b'd' | b'D' | b'.'))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Break {
     Sentence,
     Clause,
+}
+
+impl Break {
+    /// The break between two words separated by `pending` then `b`: a sentence break
+    /// wins.
+    fn merge(pending: Option<Break>, b: Break) -> Break {
+        match pending {
+            Some(Break::Sentence) => Break::Sentence,
+            _ => b,
+        }
+    }
+
+    /// Moves the sentence and clause numbers on past this break.
+    fn count(self, sentence: &mut u16, clause: &mut u16) {
+        if self == Break::Sentence {
+            *sentence = sentence.saturating_add(1);
+        }
+        *clause = clause.saturating_add(1);
+    }
 }
 
 enum Piece<'a> {
@@ -127,41 +222,41 @@ enum Piece<'a> {
 fn pieces<'a>(text: &'a str, mut f: impl FnMut(Piece<'a>)) {
     let bytes = text.as_bytes();
     let mut start = 0;
-    let mut i = 0;
-    while i < bytes.len() {
-        let b = bytes[i];
-        let next = bytes.get(i + 1).copied();
-        let prev = if i > 0 { bytes[i - 1] } else { b' ' };
-        let spaced_after = next.is_none_or(|n| n.is_ascii_whitespace());
-        let kind = match b {
-            b'\n' => Some(Break::Sentence),
-            b'.' | b'!' | b'?' | b';'
-                if spaced_after || matches!(next, Some(b'.' | b'!' | b'?')) =>
-            {
-                Some(Break::Sentence)
-            }
-            b',' | b':' | b'(' | b')' | b'[' | b']' => {
-                // keep "1,000" and "10:30" together
-                if prev.is_ascii_digit() && next.is_some_and(|n| n.is_ascii_digit()) {
-                    None
-                } else {
-                    Some(Break::Clause)
-                }
-            }
-            b'-' if prev.is_ascii_whitespace() && spaced_after => Some(Break::Clause),
-            _ => None,
-        };
-        if let Some(k) = kind {
+    for i in 0..bytes.len() {
+        if let Some(k) = break_at(bytes, i) {
             if start < i {
                 split_od(&text[start..i], &mut f);
             }
             f(Piece::Break(k));
             start = i + 1;
         }
-        i += 1;
     }
     if start < text.len() {
         split_od(&text[start..], &mut f);
+    }
+}
+
+/// The break byte `i` of `bytes` makes, if any.
+fn break_at(bytes: &[u8], i: usize) -> Option<Break> {
+    let b = bytes[i];
+    let next = bytes.get(i + 1).copied();
+    let prev = if i > 0 { bytes[i - 1] } else { b' ' };
+    let spaced_after = next.is_none_or(|n| n.is_ascii_whitespace());
+    match b {
+        b'\n' => Some(Break::Sentence),
+        b'.' | b'!' | b'?' | b';' if spaced_after || matches!(next, Some(b'.' | b'!' | b'?')) => {
+            Some(Break::Sentence)
+        }
+        b',' | b':' | b'(' | b')' | b'[' | b']' => {
+            // keep "1,000" and "10:30" together
+            if prev.is_ascii_digit() && next.is_some_and(|n| n.is_ascii_digit()) {
+                None
+            } else {
+                Some(Break::Clause)
+            }
+        }
+        b'-' if prev.is_ascii_whitespace() && spaced_after => Some(Break::Clause),
+        _ => None,
     }
 }
 
@@ -271,6 +366,53 @@ mod tests {
     fn urls_keep_their_dots() {
         let w = Words::of("see www.example.org/a.b for more");
         assert_eq!(w.words.iter().map(|x| x.sentence).max(), Some(0));
+    }
+
+    type Shape = Vec<(String, u16, u16)>;
+
+    /// The words of `m` read in one pass, and read piece by piece.
+    fn read_both(m: &str) -> (Shape, Shape) {
+        let shape = |w: &Words| -> Shape {
+            (0..w.len())
+                .map(|i| (w.get(i).to_string(), w.words[i].sentence, w.words[i].clause))
+                .collect()
+        };
+        let (mut plain, mut general) = (Words::default(), Words::default());
+        plain.read_plain(m);
+        general.read_pieces(m);
+        (shape(&plain), shape(&general))
+    }
+
+    #[test]
+    fn the_one_pass_reading_is_only_taken_where_it_reads_the_same() {
+        assert!(plain_ascii(
+            "My CHEST hurts, can't breathe!!\n10:30 - help (now)"
+        ));
+        for m in [
+            "<@12> help",
+            "see `x`",
+            "http x",
+            "www.x",
+            "he od'd",
+            "o.d.'d",
+            "café",
+        ] {
+            assert!(!plain_ascii(m), "{m}");
+        }
+        let m = "No, my chest HURTS. Help!! it's 10:30, 1,000 mg; sooo - badly (really)\n\nok";
+        let (a, b) = read_both(m);
+        assert_eq!(a, b);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn one_pass_reading_equals_the_piece_by_piece_reading(
+            m in "([a-cA-C0-9' .,!?;:()\\[\\]\n\t-]|aaa|AAa| - |\\.\\.\\.| ,){0,40}"
+        ) {
+            proptest::prop_assume!(plain_ascii(&m));
+            let (a, b) = read_both(&m);
+            proptest::prop_assert_eq!(a, b);
+        }
     }
 
     #[test]

@@ -121,6 +121,19 @@ pub(super) struct Tagged {
     /// The patterns that may match (see `Rules::may_match`), one bit each by pattern id;
     /// set by the caller.
     pub may_match: Vec<u64>,
+    /// Buffers [`Vocab::tag_into`] reuses from one message to the next.
+    scratch: TagScratch,
+}
+
+/// Buffers of [`Vocab::tag_into`], kept in a reused [`Tagged`].
+#[derive(Debug, Default)]
+struct TagScratch {
+    /// hits in word order, before sorting
+    unsorted: Vec<Hit>,
+    /// per concept: where its hits go (counting sort)
+    slots: Vec<u32>,
+    /// hits as sortable numbers (few hits)
+    keys: Vec<u64>,
 }
 
 impl Tagged {
@@ -287,13 +300,8 @@ impl Vocab {
     }
 
     fn prefix_concepts<'a>(&'a self, word: &'a str) -> impl Iterator<Item = u16> + 'a {
-        let list = if word.len() >= 3 {
-            self.prefixes.get(&key3(word))
-        } else {
-            None
-        };
-        list.into_iter()
-            .flatten()
+        self.prefix_bucket(word)
+            .iter()
             .filter(move |(p, _)| word.starts_with(&**p))
             .map(|(_, c)| *c)
     }
@@ -355,25 +363,49 @@ impl Vocab {
     }
 
     /// Reads `message`: its words and the concepts they carry.
+    #[cfg(test)]
     pub fn tag(&self, message: &str) -> Tagged {
-        let words = Words::of(message);
-        let mut t = Tagged {
+        let mut t = Tagged::default();
+        self.tag_into(message, &mut t);
+        t
+    }
+
+    /// The prefix entries whose first 3 bytes `word` starts with (to filter with
+    /// `starts_with`; see [`Vocab::prefix_concepts`]).
+    fn prefix_bucket(&self, word: &str) -> &[(Box<str>, u16)] {
+        if word.len() >= 3 {
+            self.prefixes.get(&key3(word)).map_or(&[], Vec::as_slice)
+        } else {
+            &[]
+        }
+    }
+
+    /// [`Vocab::tag`] into `t`, reusing its buffers (the check runs on every message).
+    pub fn tag_into(&self, message: &str, t: &mut Tagged) {
+        t.words.read(message);
+        let Tagged {
             words,
-            ..Tagged::default()
-        };
-        let n = t.words.len();
-        // the form each word is read as (a correction, or itself)
-        let mut forms: Vec<&str> = Vec::with_capacity(n);
-        // the vocabulary entry of each form (looked up once)
-        let mut entries: Vec<Option<&WordEntry>> = Vec::with_capacity(n);
-        let mut fixed: Vec<(usize, &str)> = Vec::new();
+            hits,
+            corrections,
+            numbers,
+            present,
+            may_match: _,
+            scratch,
+        } = t;
+        corrections.clear();
+        numbers.clear();
+        let n = words.len();
+        // the form each word is read as (a correction, or itself), its vocabulary entry
+        // and its prefix bucket (each looked up once)
+        let mut forms: Vec<Form> = Vec::with_capacity(n);
         // what each unknown word was read as, so a word repeated is looked up once
         let mut seen: FxHashMap<&str, Option<&str>> = FxHashMap::default();
         for i in 0..n {
-            let w = t.words.get(i);
+            let w = words.get(i);
             let entry = self.entry(w);
-            // `known(w)`, reusing the lookup
-            let known = entry.is_some() || self.prefix_concepts(w).next().is_some();
+            let bucket = self.prefix_bucket(w);
+            // `known(w)`, reusing the lookups
+            let known = entry.is_some() || bucket.iter().any(|(p, _)| w.starts_with(&**p));
             let read = if known {
                 None
             } else {
@@ -387,44 +419,42 @@ impl Vocab {
             };
             match read {
                 Some(c) => {
-                    fixed.push((i, c));
-                    forms.push(c);
-                    entries.push(self.entry(c));
+                    corrections.push((i, c.into()));
+                    forms.push((c, self.entry(c), self.prefix_bucket(c)));
                 }
-                None => {
-                    forms.push(w);
-                    entries.push(entry);
-                }
+                None => forms.push((w, entry, bucket)),
             }
         }
-        let mut hits = Vec::with_capacity(2 * n);
-        for (i, &form) in forms.iter().enumerate() {
+        let mut raw = std::mem::take(&mut scratch.unsorted);
+        raw.clear();
+        for (i, &(form, entry, bucket)) in forms.iter().enumerate() {
             let at = i as u16;
-            let entry = entries[i];
-            if let Some(e) = entry {
-                hits.extend(e.concepts.iter().map(|&c| Hit {
-                    concept: c,
-                    from: at,
-                    to: at + 1,
-                }));
-            }
-            hits.extend(self.prefix_concepts(form).map(|c| Hit {
+            let hit = |c: u16| Hit {
                 concept: c,
                 from: at,
                 to: at + 1,
-            }));
+            };
+            if let Some(e) = entry {
+                raw.extend(e.concepts.iter().map(|&c| hit(c)));
+            }
+            raw.extend(
+                bucket
+                    .iter()
+                    .filter(|(p, _)| form.starts_with(&**p))
+                    .map(|&(_, c)| hit(c)),
+            );
             if let Some(e) = entry.filter(|_| i + 1 < n) {
                 // a corrected word also matches as written ("everyones" is read as
                 // "everyone" but still completes "after everyones asleep")
-                let (second, second_written) = (forms[i + 1], t.words.get(i + 1));
+                let (second, second_written) = (forms[i + 1].0, words.get(i + 1));
                 let mut phrase = |rest: &[Term], c: u16| {
                     let end = i + 2 + rest.len();
                     if end <= n
                         && rest.iter().enumerate().all(|(k, term)| {
-                            term.matches(forms[i + 2 + k]) || term.matches(t.words.get(i + 2 + k))
+                            term.matches(forms[i + 2 + k].0) || term.matches(words.get(i + 2 + k))
                         })
                     {
-                        hits.push(Hit {
+                        raw.push(Hit {
                             concept: c,
                             from: at,
                             to: end as u16,
@@ -444,28 +474,79 @@ impl Vocab {
                 }
             }
             if let Some(v) = number_value(form) {
-                t.numbers.push((i, v));
+                numbers.push((i, v));
             }
         }
-        // sorted by (concept, from, to) as one number each: faster than comparing fields
+        sort_hits(&raw, self.names.len(), scratch, hits);
+        scratch.unsorted = raw;
+        present.clear();
+        present.resize(self.names.len().div_ceil(64), 0);
+        for h in hits.iter() {
+            present[usize::from(h.concept / 64)] |= 1u64 << (h.concept % 64);
+        }
+    }
+}
+
+/// How a message word is read: the form (a correction, or itself), its vocabulary entry
+/// and its prefix bucket.
+type Form<'a> = (&'a str, Option<&'a WordEntry>, &'a [(Box<str>, u16)]);
+
+/// `out` = the hits of `raw` sorted by (concept, from, to), each once. `raw` is in word
+/// order (`from` never decreases): a stable counting sort by concept keeps it so within
+/// a concept, and only runs with the same concept and word are left to order by `to`.
+fn sort_hits(raw: &[Hit], concepts: usize, scratch: &mut TagScratch, out: &mut Vec<Hit>) {
+    let TagScratch { slots, keys, .. } = scratch;
+    debug_assert!(raw.windows(2).all(|w| w[0].from <= w[1].from));
+    if raw.len() < concepts / 2 {
+        // few hits: sorting them is cheaper than a pass over every concept; sorted as
+        // one number each (faster than comparing fields)
         let key = |h: &Hit| u64::from(h.concept) << 32 | u64::from(h.from) << 16 | u64::from(h.to);
-        let mut keys: Vec<u64> = hits.iter().map(key).collect();
+        keys.clear();
+        keys.extend(raw.iter().map(key));
         keys.sort_unstable();
         keys.dedup();
-        hits.clear();
-        hits.extend(keys.into_iter().map(|k| Hit {
+        out.clear();
+        out.extend(keys.iter().map(|&k| Hit {
             concept: (k >> 32) as u16,
             from: (k >> 16) as u16,
             to: k as u16,
         }));
-        t.present = vec![0; self.names.len().div_ceil(64)];
-        for h in &hits {
-            t.present[usize::from(h.concept / 64)] |= 1u64 << (h.concept % 64);
-        }
-        t.hits = hits;
-        t.corrections = fixed.into_iter().map(|(i, c)| (i, c.into())).collect();
-        t
+        return;
     }
+    slots.clear();
+    slots.resize(concepts + 1, 0);
+    for h in raw {
+        slots[usize::from(h.concept) + 1] += 1;
+    }
+    for c in 1..slots.len() {
+        slots[c] += slots[c - 1];
+    }
+    out.clear();
+    out.resize(
+        raw.len(),
+        Hit {
+            concept: 0,
+            from: 0,
+            to: 0,
+        },
+    );
+    for h in raw {
+        let slot = &mut slots[usize::from(h.concept)];
+        out[*slot as usize] = *h;
+        *slot += 1;
+    }
+    let mut i = 0;
+    while i < out.len() {
+        let mut j = i + 1;
+        while j < out.len() && out[j].concept == out[i].concept && out[j].from == out[i].from {
+            j += 1;
+        }
+        if j - i > 1 {
+            out[i..j].sort_unstable_by_key(|h| h.to);
+        }
+        i = j;
+    }
+    out.dedup();
 }
 
 fn key3(w: &str) -> [u8; 3] {
@@ -530,9 +611,11 @@ fn osa_within(a: &[u8], b: &[u8], max: usize) -> usize {
         return max + 1;
     }
     let (n, m) = (a.len(), b.len());
-    let mut prev2 = [0usize; N];
-    let mut prev = [0usize; N];
-    let mut cur = [0usize; N];
+    // three rows, rotated rather than copied (each row is written in full, 0..=m,
+    // before it is read)
+    let mut rows = [[0usize; N]; 3];
+    let [r0, r1, r2] = &mut rows;
+    let (mut prev2, mut prev, mut cur) = (r0, r1, r2);
     for (j, p) in prev.iter_mut().enumerate().take(m + 1) {
         *p = j;
     }
@@ -551,8 +634,7 @@ fn osa_within(a: &[u8], b: &[u8], max: usize) -> usize {
         if row_min > max {
             return max + 1;
         }
-        prev2 = prev;
-        prev = cur;
+        (prev2, prev, cur) = (prev, cur, prev2);
     }
     prev[m]
 }
@@ -595,6 +677,29 @@ mod tests {
         assert_eq!(v.correct("teizure"), None, "first letter differs");
         // a long word is compared with a prefix within one edit only
         assert_eq!(v.correct("brouhaha"), None);
+    }
+
+    #[test]
+    fn hits_are_sorted_and_unique_whichever_sort_runs() {
+        // hits as tag_into makes them: word order, several per word, repeats
+        let mut raw = Vec::new();
+        let mut x = 7u32;
+        for from in 0..300u16 {
+            for _ in 0..(x % 4) {
+                x = x.wrapping_mul(1_103_515_245).wrapping_add(12_345) >> 1;
+                let (concept, to) = ((x % 13) as u16, from + 1 + (x / 13 % 3) as u16);
+                raw.push(Hit { concept, from, to });
+            }
+        }
+        let mut want = raw.clone();
+        want.sort();
+        want.dedup();
+        // 13 concepts: the counting sort; 10,000: the comparison sort
+        for concepts in [13, 10_000] {
+            let mut got = Vec::new();
+            sort_hits(&raw, concepts, &mut TagScratch::default(), &mut got);
+            assert_eq!(got, want, "{concepts} concepts");
+        }
     }
 
     #[test]
