@@ -3,7 +3,8 @@
 //! - `tests/data/safety_heldout.jsonl` (held out: never tuned on) must meet the floors:
 //!   emergency recall >= 0.97, crisis recall >= 0.97, false alarms <= 0.02.
 //! - `tests/data/safety_tune.jsonl` (tuned on) must stay at the level reached, and so must
-//!   `safety_tune2.jsonl`, `safety_tune3.jsonl` and `safety_tune4.jsonl` (tuned on too).
+//!   `safety_tune2.jsonl` to `safety_tune5b.jsonl` (tuned on too).
+//! - `tests/data/safety_tune5_heldout.jsonl` (held out: never tuned on) must not fall back.
 //! - The labelled dev set: every emergency flagged, no false alarm.
 //! - `tests/data/safety_phrasings.txt`: phrasings written from the issue's category list.
 
@@ -73,8 +74,9 @@ fn heldout_half_meets_the_issue_floors() {
 /// What the held-out half reached when the rules were last tuned (on the tune files): a
 /// change that loses ground here is a regression. Session 4 reached emergency 109/118,
 /// crisis 34/39, false alarms 4/124 with the rules alone; with the safety model
-/// (`faq/safety/model.tsv`) emergency 115/118, crisis 36/39, false alarms 4/124: one more
-/// miss or false alarm fails.
+/// (`faq/safety/model.tsv`) emergency 115/118, crisis 36/39, false alarms 4/124; session 5
+/// (guards by phrasing family) emergency 115/118, crisis 37/39, false alarms 2/124: one
+/// more miss or false alarm fails.
 #[test]
 fn heldout_half_does_not_fall_back() {
     let (m, _) = run(&data("safety_heldout.jsonl"));
@@ -84,8 +86,27 @@ fn heldout_half_does_not_fall_back() {
         m.false_alarm_rate(),
     );
     assert!(
-        e >= 0.97 && c >= 0.92 && f <= 0.035,
+        e >= 0.97 && c >= 0.94 && f <= 0.02,
         "held-out: emergency recall {e:.3}, crisis recall {c:.3}, false alarms {f:.3}\n{}",
+        m.render_safety()
+    );
+}
+
+/// Session 5's held-out 40 % (`safety_tune5_heldout.jsonl`, written with
+/// `safety_tune5.jsonl` before any rule was changed, never tuned on): the level reached,
+/// emergency 58/61, crisis 26/28, false alarms 6/73 (before: 58/61, 26/28, 9/73). One more
+/// miss or false alarm fails.
+#[test]
+fn session5_heldout_does_not_fall_back() {
+    let (m, _) = run(&data("safety_tune5_heldout.jsonl"));
+    let (e, c, f) = (
+        m.emergency_alert_recall(),
+        m.crisis_recall(),
+        m.false_alarm_rate(),
+    );
+    assert!(
+        e >= 0.95 && c >= 0.92 && f <= 0.085,
+        "tune5 held-out: emergency recall {e:.3}, crisis recall {c:.3}, false alarms {f:.3}\n{}",
         m.render_safety()
     );
 }
@@ -118,6 +139,8 @@ fn later_tune_files_meet_the_floors() {
         "safety_tune2.jsonl",
         "safety_tune3.jsonl",
         "safety_tune4.jsonl",
+        "safety_tune5.jsonl",
+        "safety_tune5b.jsonl",
     ] {
         assert_meets_the_floors(name);
     }
