@@ -79,17 +79,7 @@ fn heldout_half_meets_the_issue_floors() {
 /// more miss or false alarm fails.
 #[test]
 fn heldout_half_does_not_fall_back() {
-    let (m, _) = run(&data("safety_heldout.jsonl"));
-    let (e, c, f) = (
-        m.emergency_alert_recall(),
-        m.crisis_recall(),
-        m.false_alarm_rate(),
-    );
-    assert!(
-        e >= 0.97 && c >= 0.94 && f <= 0.02,
-        "held-out: emergency recall {e:.3}, crisis recall {c:.3}, false alarms {f:.3}\n{}",
-        m.render_safety()
-    );
+    assert_not_below("safety_heldout.jsonl", 0.97, 0.94, 0.02);
 }
 
 /// Session 5's held-out 40 % (`safety_tune5_heldout.jsonl`, written with
@@ -98,15 +88,22 @@ fn heldout_half_does_not_fall_back() {
 /// miss or false alarm fails.
 #[test]
 fn session5_heldout_does_not_fall_back() {
-    let (m, _) = run(&data("safety_tune5_heldout.jsonl"));
-    let (e, c, f) = (
+    assert_not_below("safety_tune5_heldout.jsonl", 0.95, 0.92, 0.085);
+}
+
+/// Asserts that the held-out file `name` keeps emergency recall >= `e`, crisis recall >=
+/// `c` and false alarms <= `f` (the level reached; its misses are not printed).
+fn assert_not_below(name: &str, e: f64, c: f64, f: f64) {
+    let (m, _) = run(&data(name));
+    let (re, rc, rf) = (
         m.emergency_alert_recall(),
         m.crisis_recall(),
         m.false_alarm_rate(),
     );
     assert!(
-        e >= 0.95 && c >= 0.92 && f <= 0.085,
-        "tune5 held-out: emergency recall {e:.3}, crisis recall {c:.3}, false alarms {f:.3}\n{}",
+        re >= e && rc >= c && rf <= f,
+        "{name}: emergency recall {re:.3} (floor {e}), crisis recall {rc:.3} (floor {c}), \
+         false alarms {rf:.3} (ceiling {f})\n{}",
         m.render_safety()
     );
 }
