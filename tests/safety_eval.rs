@@ -3,7 +3,8 @@
 //! - `tests/data/safety_heldout.jsonl` (held out: never tuned on) must meet the floors:
 //!   emergency recall >= 0.97, crisis recall >= 0.97, false alarms <= 0.02.
 //! - `tests/data/safety_tune.jsonl` (tuned on) must stay at the level reached, and so must
-//!   `safety_tune2.jsonl`, `safety_tune3.jsonl` and `safety_tune4.jsonl` (tuned on too).
+//!   `safety_tune2.jsonl` to `safety_tune5b.jsonl` (tuned on too).
+//! - `tests/data/safety_tune5_heldout.jsonl` (held out: never tuned on) must not fall back.
 //! - The labelled dev set: every emergency flagged, no false alarm.
 //! - `tests/data/safety_phrasings.txt`: phrasings written from the issue's category list.
 
@@ -73,20 +74,36 @@ fn heldout_half_meets_the_issue_floors() {
 /// What the held-out half reached when the rules were last tuned (on the tune files): a
 /// change that loses ground here is a regression. Session 4 reached emergency 109/118,
 /// crisis 34/39, false alarms 4/124 with the rules alone; with the safety model
-/// (`faq/safety/model.tsv`) emergency 115/118, crisis 36/39, false alarms 4/124; with the
-/// model retrained on tune6 (crisis threshold 0.93 by cross-validation) and its veto:
-/// 115/118, 35/39, 2/124. One more miss or false alarm fails.
+/// (`faq/safety/model.tsv`) emergency 115/118, crisis 36/39, false alarms 4/124; session 5
+/// (guards by phrasing family) emergency 115/118, crisis 37/39, false alarms 2/124: one
+/// more miss or false alarm fails.
 #[test]
 fn heldout_half_does_not_fall_back() {
-    let (m, _) = run(&data("safety_heldout.jsonl"));
-    let (e, c, f) = (
+    assert_not_below("safety_heldout.jsonl", 0.97, 0.94, 0.02);
+}
+
+/// Session 5's held-out 40 % (`safety_tune5_heldout.jsonl`, written with
+/// `safety_tune5.jsonl` before any rule was changed, never tuned on): the level reached,
+/// emergency 58/61, crisis 26/28, false alarms 6/73 (before: 58/61, 26/28, 9/73). One more
+/// miss or false alarm fails.
+#[test]
+fn session5_heldout_does_not_fall_back() {
+    assert_not_below("safety_tune5_heldout.jsonl", 0.95, 0.92, 0.085);
+}
+
+/// Asserts that the held-out file `name` keeps emergency recall >= `e`, crisis recall >=
+/// `c` and false alarms <= `f` (the level reached; its misses are not printed).
+fn assert_not_below(name: &str, e: f64, c: f64, f: f64) {
+    let (m, _) = run(&data(name));
+    let (re, rc, rf) = (
         m.emergency_alert_recall(),
         m.crisis_recall(),
         m.false_alarm_rate(),
     );
     assert!(
-        e >= 0.97 && c >= 0.89 && f <= 0.02,
-        "held-out: emergency recall {e:.3}, crisis recall {c:.3}, false alarms {f:.3}\n{}",
+        re >= e && rc >= c && rf <= f,
+        "{name}: emergency recall {re:.3} (floor {e}), crisis recall {rc:.3} (floor {c}), \
+         false alarms {rf:.3} (ceiling {f})\n{}",
         m.render_safety()
     );
 }
@@ -119,6 +136,8 @@ fn later_tune_files_meet_the_floors() {
         "safety_tune2.jsonl",
         "safety_tune3.jsonl",
         "safety_tune4.jsonl",
+        "safety_tune5.jsonl",
+        "safety_tune5b.jsonl",
     ] {
         assert_meets_the_floors(name);
     }

@@ -674,9 +674,9 @@ impl Rules {
             // a guard word inside the match is part of what fired ("can not get air")
             // (a sentence start `^` holds no word: "never been suicidal" is negated)
             let overlaps_part = |gs: &Span| {
-                parts.iter().any(|q| {
-                    q.to > q.from && gs.from < q.to && q.from < gs.to.max(gs.from + 1)
-                })
+                parts
+                    .iter()
+                    .any(|q| q.to > q.from && gs.from < q.to && q.from < gs.to.max(gs.from + 1))
             };
             // where a new statement starts ("side effects i cant breathe"): a `before` guard
             // does not reach the words after it

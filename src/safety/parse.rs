@@ -558,7 +558,10 @@ impl Builder {
                 if let Some(first) = before.iter().find(|f| {
                     f.stop_not_after == g.stop_not_after
                         && f.stop_at.len() == g.stop_at.len()
-                        && f.stop_at.iter().zip(&g.stop_at).all(|(x, y)| x.text == y.text)
+                        && f.stop_at
+                            .iter()
+                            .zip(&g.stop_at)
+                            .all(|(x, y)| x.text == y.text)
                 }) {
                     g.stop_group = first.stop_group;
                 }

@@ -408,4 +408,49 @@ fn the_model_table_is_checked() {
     );
     let p = problems(&format!("{NOTICES}[model]\nveto = 'yes'\n"));
     assert!(p.iter().any(|m| m.contains("s.toml")), "{p:?}");
+#[test]
+fn a_sentence_start_is_not_a_word_a_guard_overlaps() {
+    // "never been suicidal": the negation sits at the sentence start the rule's `^` marks
+    let r = rules(
+        "[words]\nNEG = ['never']\n\
+         [[rule]]\ncategory = 'c'\nalert = 'crisis'\nstrong = true\ngap = 2\nmatch = ['^ been suicidal']\n\
+         [[guard]]\nname = 'negated'\nwhere = 'before'\nwithin = 4\nstrong = true\nmatch = ['NEG']\n",
+    );
+    assert_eq!(r.check("never been suicidal, just low"), None);
+    assert_eq!(r.check("been suicidal all week"), Some(Alert::Crisis));
+}
+
+#[test]
+fn guards_with_the_same_stops_share_them_and_each_keeps_its_own() {
+    // two guards with the same `stop_at` and `stop_not_after`, a third with another list
+    let r = rules(
+        "[words]\nCANT = ['cant']\nBREATHE = ['breath*']\nSUBJ = ['i', 'my', 'she']\n\
+         VERB = ['cant', 'is']\nSUB = ['if']\nSUB2 = ['if', 'says']\n\
+         [[rule]]\ncategory = 'breathing'\nalert = 'emergency'\nmatch = ['CANT BREATHE']\n\
+         [[guard]]\nname = 'q1'\nwhere = 'before'\nmatch = ['side effects']\n\
+         stop_at = ['SUBJ VERB']\nstop_not_after = 'SUB'\n\
+         [[guard]]\nname = 'q2'\nwhere = 'before'\nmatch = ['how do i know']\n\
+         stop_at = ['SUBJ VERB']\nstop_not_after = 'SUB'\n\
+         [[guard]]\nname = 'q3'\nwhere = 'before'\nmatch = ['help someone']\n\
+         stop_at = ['SUBJ VERB']\nstop_not_after = 'SUB2'\n",
+    );
+    assert_eq!(
+        r.check("side effects i cant breathe"),
+        Some(Alert::Emergency)
+    );
+    assert_eq!(r.check("how do i know if i cant breathe"), None);
+    assert_eq!(
+        r.check("how do i know i cant breathe"),
+        Some(Alert::Emergency)
+    );
+    assert_eq!(
+        r.check("how to help someone who says she cant breathe"),
+        None,
+        "q3's own stop_not_after list"
+    );
+    assert_eq!(
+        r.check("side effects she says she cant breathe"),
+        Some(Alert::Emergency),
+        "q1 keeps its list"
+    );
 }
