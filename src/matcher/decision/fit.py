@@ -42,6 +42,7 @@ MODEL = os.path.join(HERE, "model.tsv")
 DEFAULT_FILES = [
     "tests/data/probe_tune.jsonl",
     "tests/data/probe_tune2.jsonl",
+    "tests/data/probe_tune3.jsonl",
     "tests/data/dev.jsonl",
 ]
 FOLDS = 5
@@ -130,7 +131,7 @@ def main():
     ap.add_argument("--bin", default=os.path.join(ROOT, "target/release/medfaq"))
     ap.add_argument("--faq", default=os.path.join(ROOT, "faq"))
     ap.add_argument("--files", nargs="*", default=[os.path.join(ROOT, f) for f in DEFAULT_FILES])
-    ap.add_argument("--max-wrong", type=float, default=0.03,
+    ap.add_argument("--max-wrong", type=float, default=0.01,
                     help="wrong answers allowed, as a share of all answers (out of fold)")
     ap.add_argument("--wrong-cost", type=float, default=5.0,
                     help="a wrong answer costs this many right ones (worse than no answer)")
