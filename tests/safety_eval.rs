@@ -4,7 +4,8 @@
 //!   emergency recall >= 0.97, crisis recall >= 0.97, false alarms <= 0.02.
 //! - `tests/data/safety_tune.jsonl` (tuned on) must stay at the level reached, and so must
 //!   `safety_tune2.jsonl` to `safety_tune5b.jsonl` (tuned on too).
-//! - `tests/data/safety_tune5_heldout.jsonl` (held out: never tuned on) must not fall back.
+//! - `tests/data/safety_tune5_heldout.jsonl` and `safety_tune6_heldout.jsonl` (held out: never
+//!   tuned or trained on) must not fall back.
 //! - The labelled dev set: every emergency flagged, no false alarm.
 //! - `tests/data/safety_phrasings.txt`: phrasings written from the issue's category list.
 
@@ -75,8 +76,8 @@ fn heldout_half_meets_the_issue_floors() {
 /// change that loses ground here is a regression. Session 4 reached emergency 109/118,
 /// crisis 34/39, false alarms 4/124 with the rules alone; with the safety model
 /// (`faq/safety/model.tsv`) emergency 115/118, crisis 36/39, false alarms 4/124; session 5
-/// (guards by phrasing family) emergency 115/118, crisis 37/39, false alarms 2/124: one
-/// more miss or false alarm fails.
+/// (guards by phrasing family, the model retrained on every tune file) emergency 115/118,
+/// crisis 37/39, false alarms 2/124: one more miss or false alarm fails.
 #[test]
 fn heldout_half_does_not_fall_back() {
     assert_not_below("safety_heldout.jsonl", 0.97, 0.94, 0.02);
@@ -89,6 +90,15 @@ fn heldout_half_does_not_fall_back() {
 #[test]
 fn session5_heldout_does_not_fall_back() {
     assert_not_below("safety_tune5_heldout.jsonl", 0.95, 0.92, 0.085);
+}
+
+/// Session 5's second held-out 40 % (`safety_tune6_heldout.jsonl`, written with
+/// `safety_tune6.jsonl` before the model was retrained, never trained on): with the rules
+/// and the model of session 5 merged, emergency 53/55, crisis 40/44, false alarms 4/80
+/// (before: 53/55, 39/44, 7/80). One more miss or false alarm fails.
+#[test]
+fn session5_model_heldout_does_not_fall_back() {
+    assert_not_below("safety_tune6_heldout.jsonl", 0.96, 0.90, 0.05);
 }
 
 /// Asserts that the held-out file `name` keeps emergency recall >= `e`, crisis recall >=
