@@ -149,7 +149,7 @@ fn migraine_questions_get_both_views() {
     for (question, may_suggest) in [
         ("does magnesium help migraines", true),
         ("is magnesium good for migraines", true),
-        ("magnesium and migraine, does it work", false),
+        ("magnesium and migraine, does it work", true),
         ("does iv magnesium help a migraine attack", true),
         ("magnesium for migraines", true),
         ("can magnesium cure my migraines", true),
