@@ -408,6 +408,8 @@ fn the_model_table_is_checked() {
     );
     let p = problems(&format!("{NOTICES}[model]\nveto = 'yes'\n"));
     assert!(p.iter().any(|m| m.contains("s.toml")), "{p:?}");
+}
+
 #[test]
 fn a_sentence_start_is_not_a_word_a_guard_overlaps() {
     // "never been suicidal": the negation sits at the sentence start the rule's `^` marks
