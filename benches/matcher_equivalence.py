@@ -35,20 +35,12 @@ import os
 import subprocess
 import sys
 
+from equivalence_io import build, jsonl
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SHARED = os.path.join(ROOT, "..", "shared", "data")
 sys.path.insert(0, os.path.join(ROOT, "benches"))
 
-
-def jsonl(path, key):
-    out = []
-    with open(path, encoding="utf-8") as f:
-        for line in f:
-            if line.strip():
-                v = json.loads(line)
-                if isinstance(v.get(key), str):
-                    out.append(v[key])
-    return out
 
 
 def synthetic(pool, count, seed):
@@ -113,16 +105,6 @@ def sets():
     return out
 
 
-def build(bin_path):
-    if bin_path:
-        return bin_path
-    subprocess.run(
-        ["cargo", "build", "--release", "--quiet", "--example", "matcher_dump", "--bin", "medfaq"],
-        cwd=ROOT,
-        check=True,
-    )
-    return os.path.join(ROOT, "target", "release", "examples", "matcher_dump")
-
 
 def differences(a, b, tol, path=""):
     """Where two decoded JSON values differ (numbers within `tol` are equal)."""
@@ -160,7 +142,7 @@ def main():
     ap.add_argument("--tolerance", type=float, default=1e-5, help="relative tolerance for numbers")
     args = ap.parse_args()
 
-    dump = build(args.bin)
+    dump = build("matcher_dump", args.bin)
     medfaq = args.medfaq or os.path.join(ROOT, "target", "release", "medfaq")
     lines = []
     for index_args, name, msgs in sets():

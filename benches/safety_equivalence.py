@@ -29,20 +29,12 @@ import os
 import subprocess
 import sys
 
+from equivalence_io import build, jsonl
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SHARED = os.path.join(ROOT, "..", "shared", "data")
 EXPLAIN_SAMPLE = 60
 
-
-def jsonl(path, key):
-    out = []
-    with open(path, encoding="utf-8") as f:
-        for line in f:
-            if line.strip():
-                v = json.loads(line)
-                if isinstance(v.get(key), str):
-                    out.append(v[key])
-    return out
 
 
 def sources():
@@ -102,16 +94,6 @@ def synthetic(pool, count=400):
     return out
 
 
-def build(bin_path):
-    if bin_path:
-        return bin_path
-    subprocess.run(
-        ["cargo", "build", "--release", "--quiet", "--example", "safety_dump", "--bin", "medfaq"],
-        cwd=ROOT,
-        check=True,
-    )
-    return os.path.join(ROOT, "target", "release", "examples", "safety_dump")
-
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -122,7 +104,7 @@ def main():
     ap.add_argument("--faq", default=os.path.join(ROOT, "faq"), help="FAQ folder (its safety/ rules are used)")
     args = ap.parse_args()
 
-    dump = build(args.bin)
+    dump = build("safety_dump", args.bin)
     medfaq = args.medfaq or os.path.join(ROOT, "target", "release", "medfaq")
     ids, msgs = [], []
     for name, ms in sources():

@@ -10,7 +10,8 @@
 //! `Index::search` (decision, ranked candidates with scores and explanations, the
 //! decision trace).
 
-use std::io::{BufRead, BufWriter, Write};
+mod dump_lines;
+
 use std::path::PathBuf;
 
 use medfaq::matcher::{Index, MatchOptions};
@@ -34,15 +35,5 @@ fn main() {
         }
     };
     let index = Index::build(&faq, MatchOptions::default());
-    let stdin = std::io::stdin();
-    let stdout = std::io::stdout();
-    let mut out = BufWriter::new(stdout.lock());
-    for (n, line) in stdin.lock().lines().enumerate() {
-        let line = line.expect("reading stdin");
-        let message: String = serde_json::from_str(&line)
-            .unwrap_or_else(|e| panic!("stdin line {}: not a JSON string: {e}", n + 1));
-        serde_json::to_writer(&mut out, &index.search(&message)).expect("writing stdout");
-        out.write_all(b"\n").expect("writing stdout");
-    }
-    out.flush().expect("writing stdout");
+    dump_lines::dump_each(|message| index.search(message));
 }

@@ -1,5 +1,5 @@
 //! Every decision of the safety check on a list of messages, for the equivalence check
-//! of `benches/safety_equivalence.sh` (a speed change must not change one decision).
+//! of `benches/safety_equivalence.py` (a speed change must not change one decision).
 //!
 //! `cargo run --release --example safety_dump -- [SAFETY_DIR] < messages.jsonl`
 //!
@@ -9,7 +9,8 @@
 //! [`Rules::assess`] saw (alert, category, every finding with its words and the guard that
 //! kept it quiet, the typo corrections), which is what `ask --explain` shows.
 
-use std::io::{BufRead, BufWriter, Write};
+mod dump_lines;
+
 use std::path::PathBuf;
 
 use medfaq::knowledge::load_safety;
@@ -28,19 +29,10 @@ fn main() {
             std::process::exit(2);
         }
     };
-    let stdin = std::io::stdin();
-    let stdout = std::io::stdout();
-    let mut out = BufWriter::new(stdout.lock());
-    for (n, line) in stdin.lock().lines().enumerate() {
-        let line = line.expect("reading stdin");
-        let message: String = serde_json::from_str(&line)
-            .unwrap_or_else(|e| panic!("stdin line {}: not a JSON string: {e}", n + 1));
-        let row = serde_json::json!({
-            "check": rules.check(&message),
-            "assess": rules.assess(&message),
-        });
-        serde_json::to_writer(&mut out, &row).expect("writing stdout");
-        out.write_all(b"\n").expect("writing stdout");
-    }
-    out.flush().expect("writing stdout");
+    dump_lines::dump_each(|message| {
+        serde_json::json!({
+            "check": rules.check(message),
+            "assess": rules.assess(message),
+        })
+    });
 }
