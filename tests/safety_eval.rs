@@ -4,8 +4,8 @@
 //!   emergency recall >= 0.97, crisis recall >= 0.97, false alarms <= 0.02.
 //! - `tests/data/safety_tune.jsonl` (tuned on) must stay at the level reached, and so must
 //!   `safety_tune2.jsonl` to `safety_tune5b.jsonl` (tuned on too).
-//! - `tests/data/safety_tune5_heldout.jsonl` and `safety_tune6_heldout.jsonl` (held out: never
-//!   tuned or trained on) must not fall back.
+//! - `tests/data/safety_tune5_heldout.jsonl`, `safety_tune6_heldout.jsonl` and
+//!   `safety_tune7_heldout.jsonl` (held out: never tuned or trained on) must not fall back.
 //! - The labelled dev set: every emergency flagged, no false alarm.
 //! - `tests/data/safety_phrasings.txt`: phrasings written from the issue's category list.
 
@@ -56,10 +56,10 @@ fn misses(m: &[Miss]) -> String {
         .join("\n")
 }
 
-/// The issue's floors on messages nobody tuned on. The held-out misses are printed only
-/// when this fails, for the report; rules are never changed for one of them.
+/// The issue's floors on messages nobody tuned on (met since session 5: emergency 115/118,
+/// crisis 38/39, false alarms 2/124). The held-out misses are printed only when this
+/// fails, for the report; rules are never changed for one of them.
 #[test]
-#[ignore = "issue 10 floors not met yet on the held-out half (see the safety section of README.md); run with --ignored"]
 fn heldout_half_meets_the_issue_floors() {
     let (m, _) = run(&data("safety_heldout.jsonl"));
     let below = m.below_safety_floors();
@@ -76,11 +76,11 @@ fn heldout_half_meets_the_issue_floors() {
 /// change that loses ground here is a regression. Session 4 reached emergency 109/118,
 /// crisis 34/39, false alarms 4/124 with the rules alone; with the safety model
 /// (`faq/safety/model.tsv`) emergency 115/118, crisis 36/39, false alarms 4/124; session 5
-/// (guards by phrasing family, the model retrained on every tune file) emergency 115/118,
-/// crisis 37/39, false alarms 2/124: one more miss or false alarm fails.
+/// (guards by phrasing family, the model retrained on the tune files, a crisis round)
+/// emergency 115/118, crisis 38/39, false alarms 2/124: one more miss or false alarm fails.
 #[test]
 fn heldout_half_does_not_fall_back() {
-    assert_not_below("safety_heldout.jsonl", 0.97, 0.94, 0.02);
+    assert_not_below("safety_heldout.jsonl", 0.97, 0.97, 0.02);
 }
 
 /// Session 5's held-out 40 % (`safety_tune5_heldout.jsonl`, written with
@@ -99,6 +99,14 @@ fn session5_heldout_does_not_fall_back() {
 #[test]
 fn session5_model_heldout_does_not_fall_back() {
     assert_not_below("safety_tune6_heldout.jsonl", 0.96, 0.90, 0.05);
+}
+
+/// Session 5's crisis round held out 40 % of its messages (`safety_tune7_heldout.jsonl`,
+/// crisis messages and hard negatives only, written before the crisis rules were changed):
+/// crisis 39/43, false alarms 8/37 then and now. One more miss or false alarm fails.
+#[test]
+fn session5_crisis_heldout_does_not_fall_back() {
+    assert_not_below("safety_tune7_heldout.jsonl", 1.0, 0.90, 0.22);
 }
 
 /// Asserts that the held-out file `name` keeps emergency recall >= `e`, crisis recall >=

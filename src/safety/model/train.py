@@ -9,7 +9,7 @@ deterministic: running it again reproduces the committed files byte for byte.
 
 Training data (never the held-out or blind sets):
   * every tests/data/safety_tune*.jsonl whose name does not contain `heldout`, in name
-    order (labelled: emergency, crisis, none)
+    order (labelled: emergency, crisis, none), except those in NOT_TRAINED
   * tests/data/dev.jsonl (emergency or none)
   * general medical questions as extra negatives, a fixed subsample (every 16th MedQuAD
     question, every 8th RQE long question and short question; the rest measure false
@@ -58,11 +58,16 @@ VETO_MARGIN = 0.5  # the veto level is this share of the lowest out-of-fold posi
 KEEP = 50000  # buckets kept (largest weights)
 QMAX = 32767
 CLASSES = ("emergency", "crisis")
+# Tune files the model is not trained on, with the reason. safety_tune7 (crisis only, for
+# a round of crisis rules): training on it moved the emergency threshold from 0.84 to 0.86
+# by the same cross-validation rule, and the held-out sets lost three emergencies for two
+# crises; a missed emergency is the worst failure, so that change was reverted.
+NOT_TRAINED = {"safety_tune7.jsonl"}
 # every tests/data/safety_tune*.jsonl that is not a held-out file, in name order
 TUNE = sorted(
     os.path.basename(p)
     for p in glob.glob(os.path.join(ROOT, "tests", "data", "safety_tune*.jsonl"))
-    if "heldout" not in os.path.basename(p)
+    if "heldout" not in os.path.basename(p) and os.path.basename(p) not in NOT_TRAINED
 )
 
 
