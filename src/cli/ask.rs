@@ -259,7 +259,7 @@ fn safety_explanation(a: &crate::safety::Assessment) -> String {
             let _ = writeln!(
                 s,
                 "  not vetoed: both model probabilities are below the veto level, but the veto \
-                 is turned off ([model] veto = false)"
+                 is off (it acts only with [model] veto = true)"
             );
         }
     }

@@ -24,7 +24,7 @@
 //! match = ["signs of"]
 //!
 //! [model]                  # the safety model's switches (at most once)
-//! veto = true              # false: the model never keeps a rule quiet
+//! veto = false             # the default; true: the model may keep a rule quiet
 //! ```
 //!
 //! Every problem is collected with its file and line and worded for a moderator.
@@ -575,7 +575,9 @@ impl Builder {
                 rules,
                 guards,
                 model: None,
-                model_veto: self.model_veto.unwrap_or(true),
+                // Off unless a moderator turns it on: a diluted long message can fall below the
+                // veto level even with an emergency sentence in it (docs/safety.md).
+                model_veto: self.model_veto.unwrap_or(false),
                 trigger_ends: Vec::new(),
                 trigger_ids: Vec::new(),
                 untriggered: Vec::new(),

@@ -364,8 +364,15 @@ const COLLAPSE_RULE: &str = "[words]\nCOLLAPSED = ['collapsed']\n\
 
 #[test]
 fn the_model_vetoes_a_rule_only_when_confident_and_allowed() {
-    let r = rules(COLLAPSE_RULE).with_model(Some(game_model()));
-    assert!(r.model_veto(), "the veto is on by default");
+    let default = rules(COLLAPSE_RULE).with_model(Some(game_model()));
+    assert!(!default.model_veto(), "the veto is off unless turned on");
+    assert_eq!(
+        default.check("my guy collapsed in the game"),
+        Some(Alert::Emergency),
+        "without `veto = true` the rule's alert stands"
+    );
+    let r = rules(&format!("{COLLAPSE_RULE}[model]\nveto = true\n")).with_model(Some(game_model()));
+    assert!(r.model_veto());
     assert_eq!(r.check("my dad collapsed"), Some(Alert::Emergency));
     assert_eq!(r.check("my guy collapsed in the game"), None);
     let a = r.assess("my guy collapsed in the game");

@@ -23,6 +23,7 @@ The held-out half is for measuring only: never tune on its messages.
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -204,7 +205,9 @@ def main():
         return
     for name, r in results.items():
         print(report(name, r))
-        if args.show_wrong:
+        if args.show_wrong and re.search(r"heldout|^blind", name):
+            print("    (wrong answers not listed: a held-out or blind set is measured by its totals only)")
+        elif args.show_wrong:
             for kind, expected, got, query in r["wrong_examples"]:
                 print(f"    WRONG [{kind}] expected {expected or '[]'} got {got}: {query[:120]}")
         print()

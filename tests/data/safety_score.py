@@ -5,6 +5,9 @@ Usage (from the repository root):
     python3 tests/data/safety_score.py [--bin target/release/medfaq] [--faq faq]
         [--misses] [FILE.jsonl ...]
 
+Only totals are printed unless --misses asks for the texts of missed positives and
+false alarms; files named *heldout* or blind* never show their texts.
+
 Defaults: --bin target/release/medfaq, --faq faq, files tests/data/safety_tune.jsonl
 and tests/data/safety_heldout.jsonl. Each file is fed to `medfaq match --faq FAQ`
 (one query per line; newlines inside a query are replaced by spaces because `match`
@@ -16,6 +19,8 @@ The alert carried by an output line is read from its `alert` field when present
 Stdlib only.
 """
 import argparse
+import os
+import re
 import json
 import subprocess
 import sys
@@ -73,6 +78,9 @@ def pct(a, b):
     return f"{a}/{b} = {a / b:.3f}" if b else "0/0"
 
 
+HELD_OUT = re.compile(r"heldout|^blind")
+
+
 def score(name, rows, outs, show_misses):
     print(f"\n=== {name}: {len(rows)} messages ===")
     typed = any("alert" in o for o in outs)
@@ -115,9 +123,11 @@ def score(name, rows, outs, show_misses):
     print(f"FALSE ALARMS: {pct(fa, nn)}")
     for c, (f_, n) in negs.items():
         print(f"  {c:<22} {f_}/{n}")
-    for c, kind, q in false_alarms:
-        print(f"  FALSE ALARM [{c}]{' ' + kind if kind else ''}: {q[:160]!r}")
-    if show_misses:
+    if show_misses and HELD_OUT.search(os.path.basename(name)):
+        print("  (texts not shown: a held-out or blind set is measured by its totals only)")
+    elif show_misses:
+        for c, kind, q in false_alarms:
+            print(f"  FALSE ALARM [{c}]{' ' + kind if kind else ''}: {q[:160]!r}")
         for c, q in misses:
             print(f"  MISS [{c}]: {q[:160]!r}")
 
@@ -126,7 +136,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--bin", default="target/release/medfaq")
     ap.add_argument("--faq", default="faq")
-    ap.add_argument("--misses", action="store_true", help="also list missed positives")
+    ap.add_argument("--misses", action="store_true", help="also list the texts of misses and false alarms (never for held-out or blind sets)")
     ap.add_argument("files", nargs="*",
                     default=["tests/data/safety_tune.jsonl", "tests/data/safety_heldout.jsonl"])
     a = ap.parse_args()
