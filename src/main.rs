@@ -6,6 +6,9 @@
 
 use clap::Parser;
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> std::process::ExitCode {
     let cli = medfaq::cli::Cli::parse();
     if !matches!(cli.command, medfaq::cli::Command::Serve { .. }) {
