@@ -4,8 +4,9 @@
 //!   emergency recall >= 0.97, crisis recall >= 0.97, false alarms <= 0.02.
 //! - `tests/data/safety_tune.jsonl` (tuned on) must stay at the level reached, and so must
 //!   `safety_tune2.jsonl` to `safety_tune5b.jsonl` (tuned on too).
-//! - `tests/data/safety_tune5_heldout.jsonl`, `safety_tune6_heldout.jsonl` and
-//!   `safety_tune7_heldout.jsonl` (held out: never tuned or trained on) must not fall back.
+//! - `tests/data/safety_tune5_heldout.jsonl`, `safety_tune6_heldout.jsonl`,
+//!   `safety_tune7_heldout.jsonl` and `safety_tune9_heldout.jsonl` (held out: never tuned or
+//!   trained on) must not fall back.
 //! - The labelled dev set: every emergency flagged, no false alarm.
 //! - `tests/data/safety_phrasings.txt`: phrasings written from the category list.
 
@@ -107,6 +108,15 @@ fn session5_model_heldout_does_not_fall_back() {
 #[test]
 fn session5_crisis_heldout_does_not_fall_back() {
     assert_not_below("safety_tune7_heldout.jsonl", 1.0, 0.90, 0.22);
+}
+
+/// Session 6's false-alarm round held out 40 % of its messages
+/// (`safety_tune9_heldout.jsonl`, split by a seeded shuffle per category before any rule
+/// was scored or changed, never tuned on): emergency 22/24, crisis 11/12, false alarms
+/// 7/70 (before: 22/24, 11/12, 8/70). One more miss or false alarm fails.
+#[test]
+fn session6_false_alarm_heldout_does_not_fall_back() {
+    assert_not_below("safety_tune9_heldout.jsonl", 0.91, 0.91, 0.105);
 }
 
 /// Asserts that the held-out file `name` keeps emergency recall >= `e`, crisis recall >=

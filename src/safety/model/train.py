@@ -62,7 +62,10 @@ CLASSES = ("emergency", "crisis")
 # a round of crisis rules): training on it moved the emergency threshold from 0.84 to 0.86
 # by the same cross-validation rule, and the held-out sets lost three emergencies for two
 # crises; a missed emergency is the worst failure, so that change was reverted.
-NOT_TRAINED = {"safety_tune7.jsonl"}
+# safety_tune9 (session 6, a round of guards against false alarms) is not trained on yet:
+# the committed model.tsv predates it and this script must reproduce it; retraining on it
+# is a separate change, measured on every held-out set.
+NOT_TRAINED = {"safety_tune7.jsonl", "safety_tune9.jsonl"}
 # every tests/data/safety_tune*.jsonl that is not a held-out file, in name order
 TUNE = sorted(
     os.path.basename(p)
