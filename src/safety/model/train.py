@@ -62,7 +62,7 @@ CLASSES = ("emergency", "crisis")
 # a round of crisis rules): training on it moved the emergency threshold from 0.84 to 0.86
 # by the same cross-validation rule, and the held-out sets lost three emergencies for two
 # crises; a missed emergency is the worst failure, so that change was reverted.
-# safety_tune8b (session 6, the crisis helper's later probe batches, 505 of its 570 messages): with it
+# safety_tune8b (session 6, the crisis helper's later probe batches; tried with its first 505 messages): with it
 # the same rule moved the thresholds to 0.85 / 0.91 and the held-out sets lost messages
 # (safety_tune8_heldout crisis 37 -> 36/45, safety_tune6_heldout emergency 54 -> 53/55,
 # crisis 40 -> 39/44), so it tunes the rules only.
