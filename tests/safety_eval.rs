@@ -6,7 +6,8 @@
 //!   `safety_tune2.jsonl` to `safety_tune5b.jsonl` (tuned on too).
 //! - `tests/data/safety_tune5_heldout.jsonl`, `safety_tune6_heldout.jsonl`,
 //!   `safety_tune7_heldout.jsonl` and `safety_tune9_heldout.jsonl` (held out: never tuned or
-//!   trained on) must not fall back.
+//!   trained on) must not fall back, nor must `safety_tune8_heldout.jsonl` (session 6) and
+//!   its tune half `safety_tune8.jsonl`.
 //! - The labelled dev set: every emergency flagged, no false alarm.
 //! - `tests/data/safety_phrasings.txt`: phrasings written from the category list.
 
@@ -117,6 +118,33 @@ fn session5_crisis_heldout_does_not_fall_back() {
 #[test]
 fn session6_false_alarm_heldout_does_not_fall_back() {
     assert_not_below("safety_tune9_heldout.jsonl", 0.91, 0.91, 0.105);
+}
+
+/// Session 6's held-out 40 % (`safety_tune8_heldout.jsonl`, split by a seeded shuffle from
+/// `safety_tune8.jsonl` before any change; crisis, unconscious, overdose, back-surgery red
+/// flags, sudden headache and hard negatives; never tuned or trained on): emergency 22/24,
+/// crisis 35/45, false alarms 4/38 before the session-6 families, emergency 23/24, crisis
+/// 37/45, false alarms 4/38 after. One more miss or false alarm fails.
+#[test]
+fn session6_heldout_does_not_fall_back() {
+    assert_not_below("safety_tune8_heldout.jsonl", 0.95, 0.82, 0.11);
+}
+
+/// Session 6's tune half (`safety_tune8.jsonl`, tuned on; its false alarms are news and
+/// lyrics quoted, left to the false-alarm work): emergency 35/36, crisis 65/68, false alarms
+/// 2/54 reached. One more miss or false alarm fails.
+#[test]
+fn session6_tune_half_does_not_fall_back() {
+    assert_not_below("safety_tune8.jsonl", 0.97, 0.95, 0.04);
+}
+
+/// Session 6's later probe batches (`safety_tune8b.jsonl`, 570 messages, each batch scored
+/// before the rules were tuned on it; hard negatives aimed at the new rules' everyday
+/// readings): emergency 133/134, crisis 287/321, false alarms 11/115 reached. One more miss
+/// or false alarm fails.
+#[test]
+fn session6_later_batches_do_not_fall_back() {
+    assert_not_below("safety_tune8b.jsonl", 0.99, 0.892, 0.1);
 }
 
 /// Asserts that the held-out file `name` keeps emergency recall >= `e`, crisis recall >=

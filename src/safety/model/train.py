@@ -65,7 +65,11 @@ CLASSES = ("emergency", "crisis")
 # safety_tune9 (session 6, a round of guards against false alarms) is not trained on yet:
 # the committed model.tsv predates it and this script must reproduce it; retraining on it
 # is a separate change, measured on every held-out set.
-NOT_TRAINED = {"safety_tune7.jsonl", "safety_tune9.jsonl"}
+# safety_tune8b (session 6, the crisis helper's later probe batches; tried with its first 505 messages): with it
+# the same rule moved the thresholds to 0.85 / 0.91 and the held-out sets lost messages
+# (safety_tune8_heldout crisis 37 -> 36/45, safety_tune6_heldout emergency 54 -> 53/55,
+# crisis 40 -> 39/44), so it tunes the rules only.
+NOT_TRAINED = {"safety_tune7.jsonl", "safety_tune8b.jsonl", "safety_tune9.jsonl"}
 # every tests/data/safety_tune*.jsonl that is not a held-out file, in name order
 TUNE = sorted(
     os.path.basename(p)
