@@ -636,6 +636,32 @@ async fn an_expired_interaction_is_not_answered_again_with_an_apology() {
     h.callback(later).await;
     let sentinel = h.say(QUESTION_CHANNEL, 1104, KNOWN);
     h.reply_to(&sentinel).await;
+    // The bot handles a failed command after the failed call was recorded: an apology
+    // (a second call naming the interaction) would follow within milliseconds. Give it
+    // two seconds to show.
+    let again = h
+        .standin
+        .wait_until(
+            Duration::from_secs(2),
+            "a second call for an expired interaction",
+            |calls, _| {
+                [command, press].into_iter().find(|id| {
+                    let id = id.to_string();
+                    calls.iter().filter(|r| r.path.contains(&id)).count() > 1
+                })
+            },
+        )
+        .await;
+    if let Ok(id) = again {
+        let calls: Vec<String> = h
+            .standin
+            .recorded()
+            .iter()
+            .filter(|r| r.path.contains(&id.to_string()))
+            .map(|r| format!("{} {} -> {}", r.method, r.path, r.status))
+            .collect();
+        panic!("interaction {id} answered again after 10062: {calls:?}");
+    }
     for id in [command, press] {
         let calls: Vec<String> = h
             .standin
@@ -726,7 +752,9 @@ async fn an_entry_id_too_long_for_a_button_is_refused_at_reload() {
         "an entry id of 90 characters was accepted: {report}"
     );
     assert!(
-        report.contains(&format!("Still serving the previous FAQ ({before} entries)")),
+        report.contains(&format!(
+            "Still serving the previous FAQ ({before} entries)"
+        )),
         "the previous FAQ should stay: {report}"
     );
     // Asked for by its question, it is not there: no button can name it.
