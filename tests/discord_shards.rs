@@ -34,9 +34,10 @@ async fn two_shard_standin(guilds: &[u64]) -> StandIn {
     .await
 }
 
+/// A running bot: its shutdown trigger and its result.
 type Bot = (
     tokio::sync::oneshot::Sender<()>,
-    tokio::task::JoinHandle<Result<(), medfaq::discord::DiscordError>>,
+    tokio::sync::oneshot::Receiver<Result<(), medfaq::discord::DiscordError>>,
 );
 
 /// The bot's config against `standin` on the bundled FAQ, with `shards`.
@@ -50,26 +51,39 @@ fn bot_config(standin: &StandIn, shards: Shards) -> Config {
     config
 }
 
-/// Starts the real bot against `standin` on the bundled FAQ, with `shards`.
+/// Starts the real bot against `standin` on the bundled FAQ, with `shards`, in a runtime
+/// of its own ended as `medfaq serve` ends it (`shutdown_timeout`), like a process of its
+/// own: a shard Discord refuses leaves serenity's runner polling its closed socket
+/// without yielding (`src/discord/gateway.rs`), which must not starve the test.
 fn start_bot(standin: &StandIn, shards: Shards) -> Bot {
     let config = bot_config(standin, shards);
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let bot = tokio::spawn(medfaq::discord::run(
-        config,
-        Token::new(TOKEN),
-        async move {
-            let _ = rx.await;
-        },
-    ));
-    (tx, bot)
+    let (done_tx, done_rx) = tokio::sync::oneshot::channel();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let result = runtime.block_on(medfaq::discord::run(
+            config,
+            Token::new(TOKEN),
+            async move {
+                let _ = rx.await;
+            },
+        ));
+        runtime.shutdown_timeout(std::time::Duration::from_secs(1));
+        let _ = done_tx.send(result);
+    });
+    (tx, done_rx)
 }
 
-async fn stop_bot((tx, bot): Bot) {
+async fn stop_bot((tx, done): Bot) {
     let _ = tx.send(());
-    let result = tokio::time::timeout(WAIT, bot)
+    let result = tokio::time::timeout(WAIT, done)
         .await
         .expect("the bot stops")
-        .expect("no panic");
+        .expect("the bot's thread ended without a result");
     assert!(result.is_ok(), "{result:?}");
 }
 
@@ -160,6 +174,19 @@ async fn two_processes_on_two_halves_answer_each_guild_exactly_once() {
             .wait_for_request(move |r| replies_to(r, &id), WAIT)
             .await
             .unwrap_or_else(|e| panic!("guild {} got no answer: {e}", m["guild_id"]));
+    }
+    // Each process identified its own shard only: none twice, none outside 0..total
+    // (serenity's range end is inclusive: `first..last` starts shard `last` too).
+    // serenity starts a process's shards 5 s apart, so a shard too many shows within 8 s.
+    let extra = standin
+        .wait_until(
+            std::time::Duration::from_secs(8),
+            "an IDENTIFY beyond the two shards",
+            |_, g| (g.identifies > 2 || !g.closes_sent.is_empty()).then(|| format!("{g:?}")),
+        )
+        .await;
+    if let Ok(g) = extra {
+        panic!("a process identified a shard that is not its own: {g}");
     }
     // Both bots drained: any duplicate would be recorded by now.
     stop_bot(a).await;
