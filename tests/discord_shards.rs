@@ -51,13 +51,23 @@ fn bot_config(standin: &StandIn, shards: Shards) -> Config {
     config
 }
 
-/// Starts the real bot against `standin` on the bundled FAQ, with `shards`, in a runtime
-/// of its own ended as `medfaq serve` ends it (`shutdown_timeout`), like a process of its
-/// own: a shard Discord refuses leaves serenity's runner polling its closed socket
-/// without yielding (`src/discord/gateway.rs`), which must not starve the test.
+/// Starts the real bot against `standin` on the bundled FAQ, with `shards`.
 fn start_bot(standin: &StandIn, shards: Shards) -> Bot {
-    let config = bot_config(standin, shards);
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let done = run_own_runtime(bot_config(standin, shards), async move {
+        let _ = rx.await;
+    });
+    (tx, done)
+}
+
+/// Runs the bot with `config` until `shutdown`, in a runtime of its own ended as `medfaq
+/// serve` ends it (`shutdown_timeout`), like a process of its own: a shard Discord
+/// refuses leaves serenity's runner polling its closed socket without yielding
+/// (`src/discord/gateway.rs`), which must not starve the test. Returns the bot's result.
+fn run_own_runtime(
+    config: Config,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> tokio::sync::oneshot::Receiver<Result<(), medfaq::discord::DiscordError>> {
     let (done_tx, done_rx) = tokio::sync::oneshot::channel();
     std::thread::spawn(move || {
         let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -65,17 +75,11 @@ fn start_bot(standin: &StandIn, shards: Shards) -> Bot {
             .enable_all()
             .build()
             .unwrap();
-        let result = runtime.block_on(medfaq::discord::run(
-            config,
-            Token::new(TOKEN),
-            async move {
-                let _ = rx.await;
-            },
-        ));
+        let result = runtime.block_on(medfaq::discord::run(config, Token::new(TOKEN), shutdown));
         runtime.shutdown_timeout(std::time::Duration::from_secs(1));
         let _ = done_tx.send(result);
     });
-    (tx, done_rx)
+    done_rx
 }
 
 async fn stop_bot((tx, done): Bot) {
@@ -250,21 +254,7 @@ async fn too_few_shards_stop_the_bot_with_an_error_naming_the_setting() {
             last: 0,
         },
     );
-    let (done_tx, done_rx) = tokio::sync::oneshot::channel();
-    std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
-        let result = runtime.block_on(medfaq::discord::run(
-            config,
-            Token::new(TOKEN),
-            std::future::pending(),
-        ));
-        runtime.shutdown_timeout(std::time::Duration::from_secs(1));
-        let _ = done_tx.send(result);
-    });
+    let done_rx = run_own_runtime(config, std::future::pending());
     let result = tokio::time::timeout(WAIT, done_rx)
         .await
         .expect("the bot kept retrying a shard Discord refuses (4011)")
