@@ -636,6 +636,32 @@ async fn an_expired_interaction_is_not_answered_again_with_an_apology() {
     h.callback(later).await;
     let sentinel = h.say(QUESTION_CHANNEL, 1104, KNOWN);
     h.reply_to(&sentinel).await;
+    // The bot handles a failed command after the failed call was recorded: an apology
+    // (a second call naming the interaction) would follow within milliseconds. Give it
+    // two seconds to show.
+    let again = h
+        .standin
+        .wait_until(
+            Duration::from_secs(2),
+            "a second call for an expired interaction",
+            |calls, _| {
+                [command, press].into_iter().find(|id| {
+                    let id = id.to_string();
+                    calls.iter().filter(|r| r.path.contains(&id)).count() > 1
+                })
+            },
+        )
+        .await;
+    if let Ok(id) = again {
+        let calls: Vec<String> = h
+            .standin
+            .recorded()
+            .iter()
+            .filter(|r| r.path.contains(&id.to_string()))
+            .map(|r| format!("{} {} -> {}", r.method, r.path, r.status))
+            .collect();
+        panic!("interaction {id} answered again after 10062: {calls:?}");
+    }
     for id in [command, press] {
         let calls: Vec<String> = h
             .standin
@@ -694,6 +720,50 @@ async fn buttons_carry_long_entry_ids_whole() {
         json!("Long id test entry: can a zebra take magnesium?"),
         "the button named another entry: {share}"
     );
+    h.stop().await;
+}
+
+/// An entry id too long to travel whole in a button (here 90 characters: the share
+/// button's custom id would be 105) never reaches a button: the FAQ validator refuses it
+/// (ids are at most 64 characters), the reload says so and the previous FAQ stays. Before
+/// the cap such an entry loaded and its buttons' custom ids were cut at 100 characters,
+/// naming an entry that does not exist.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_entry_id_too_long_for_a_button_is_refused_at_reload() {
+    let h = Harness::start(|_| {}).await;
+    let before = h.knowledge().faq.entries.len();
+    let id = format!("long-id-{}", "x".repeat(82));
+    assert_eq!(id.chars().count(), 90, "precondition");
+    let question = "Long id test entry: can a zebra take magnesium?";
+    std::fs::write(
+        h.faq_dir.join("entries").join(format!("{id}.md")),
+        format!(
+            "+++\nquestion = \"{question}\"\ntopic = \"basics\"\n\
+             sources = [{{ source = \"back-surgery-guide\", section = \"Quick Summary\" }}]\n+++\n\
+             A test answer.\n"
+        ),
+    )
+    .unwrap();
+    let (reload, token) = h.slash_reload(&moderator(1121));
+    h.callback(reload).await;
+    let report = h.followup_containing(&token, "").await.text();
+    assert!(
+        report.contains("NOT reloaded") && report.contains("at most 64"),
+        "an entry id of 90 characters was accepted: {report}"
+    );
+    assert!(
+        report.contains(&format!(
+            "Still serving the previous FAQ ({before} entries)"
+        )),
+        "the previous FAQ should stay: {report}"
+    );
+    // Asked for by its question, it is not there: no button can name it.
+    let (asked, _) = h.slash_ask(&member(1122), question);
+    let r = h.callback(asked).await;
+    assert_ne!(embed(&r)["title"], json!(question), "{:?}", r.body);
+    for (_, custom_id) in buttons(&r) {
+        assert!(!custom_id.contains("long-id-"), "{custom_id}");
+    }
     h.stop().await;
 }
 

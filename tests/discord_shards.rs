@@ -34,9 +34,10 @@ async fn two_shard_standin(guilds: &[u64]) -> StandIn {
     .await
 }
 
+/// A running bot: its shutdown trigger and its result.
 type Bot = (
     tokio::sync::oneshot::Sender<()>,
-    tokio::task::JoinHandle<Result<(), medfaq::discord::DiscordError>>,
+    tokio::sync::oneshot::Receiver<Result<(), medfaq::discord::DiscordError>>,
 );
 
 /// The bot's config against `standin` on the bundled FAQ, with `shards`.
@@ -52,24 +53,41 @@ fn bot_config(standin: &StandIn, shards: Shards) -> Config {
 
 /// Starts the real bot against `standin` on the bundled FAQ, with `shards`.
 fn start_bot(standin: &StandIn, shards: Shards) -> Bot {
-    let config = bot_config(standin, shards);
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let bot = tokio::spawn(medfaq::discord::run(
-        config,
-        Token::new(TOKEN),
-        async move {
-            let _ = rx.await;
-        },
-    ));
-    (tx, bot)
+    let done = run_own_runtime(bot_config(standin, shards), async move {
+        let _ = rx.await;
+    });
+    (tx, done)
 }
 
-async fn stop_bot((tx, bot): Bot) {
+/// Runs the bot with `config` until `shutdown`, in a runtime of its own ended as `medfaq
+/// serve` ends it (`shutdown_timeout`), like a process of its own: a shard Discord
+/// refuses leaves serenity's runner polling its closed socket without yielding
+/// (`src/discord/gateway.rs`), which must not starve the test. Returns the bot's result.
+fn run_own_runtime(
+    config: Config,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> tokio::sync::oneshot::Receiver<Result<(), medfaq::discord::DiscordError>> {
+    let (done_tx, done_rx) = tokio::sync::oneshot::channel();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let result = runtime.block_on(medfaq::discord::run(config, Token::new(TOKEN), shutdown));
+        runtime.shutdown_timeout(std::time::Duration::from_secs(1));
+        let _ = done_tx.send(result);
+    });
+    done_rx
+}
+
+async fn stop_bot((tx, done): Bot) {
     let _ = tx.send(());
-    let result = tokio::time::timeout(WAIT, bot)
+    let result = tokio::time::timeout(WAIT, done)
         .await
         .expect("the bot stops")
-        .expect("no panic");
+        .expect("the bot's thread ended without a result");
     assert!(result.is_ok(), "{result:?}");
 }
 
@@ -161,6 +179,19 @@ async fn two_processes_on_two_halves_answer_each_guild_exactly_once() {
             .await
             .unwrap_or_else(|e| panic!("guild {} got no answer: {e}", m["guild_id"]));
     }
+    // Each process identified its own shard only: none twice, none outside 0..total
+    // (serenity's range end is inclusive: `first..last` starts shard `last` too).
+    // serenity starts a process's shards 5 s apart, so a shard too many shows within 8 s.
+    let extra = standin
+        .wait_until(
+            std::time::Duration::from_secs(8),
+            "an IDENTIFY beyond the two shards",
+            |_, g| (g.identifies > 2 || !g.closes_sent.is_empty()).then(|| format!("{g:?}")),
+        )
+        .await;
+    if let Ok(g) = extra {
+        panic!("a process identified a shard that is not its own: {g}");
+    }
     // Both bots drained: any duplicate would be recorded by now.
     stop_bot(a).await;
     stop_bot(b).await;
@@ -223,21 +254,7 @@ async fn too_few_shards_stop_the_bot_with_an_error_naming_the_setting() {
             last: 0,
         },
     );
-    let (done_tx, done_rx) = tokio::sync::oneshot::channel();
-    std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
-        let result = runtime.block_on(medfaq::discord::run(
-            config,
-            Token::new(TOKEN),
-            std::future::pending(),
-        ));
-        runtime.shutdown_timeout(std::time::Duration::from_secs(1));
-        let _ = done_tx.send(result);
-    });
+    let done_rx = run_own_runtime(config, std::future::pending());
     let result = tokio::time::timeout(WAIT, done_rx)
         .await
         .expect("the bot kept retrying a shard Discord refuses (4011)")

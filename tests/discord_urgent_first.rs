@@ -105,7 +105,12 @@ async fn urgent_first(h: Harness, limiter: Limiter) {
         .filter(|r| r.status == 200)
         .filter_map(|r| ids.iter().position(|id| replies_to(r, id)))
         .collect();
-    let urgent_at = order.iter().position(|&i| i == ids.len() - 1).unwrap();
+    let urgent_at = order
+        .iter()
+        .position(|&i| i == ids.len() - 1)
+        .unwrap_or_else(|| {
+            panic!("the emergency notice was never delivered (delivered in order: {order:?})")
+        });
     let why = format!(
         "the notice should go out right after the answer already held by the rate limit \
          (delivery order by question: {order:?}; 0 = first, {} = the emergency)",

@@ -256,6 +256,9 @@ pub enum ButtonAction {
     List { page: usize, topic: Option<String> },
 }
 
+// Every FAQ id fits whole in the longest button id ("medfaq:share:-:" + id).
+const _: () = assert!(crate::faq::MAX_ID_CHARS + "medfaq:share:-:".len() <= limits::CUSTOM_ID);
+
 impl ButtonAction {
     /// The custom id, or `None` when it would be longer than Discord's 100 characters
     /// (never cut: a cut id would name another entry or topic, or none). Entry ids are
@@ -547,5 +550,20 @@ mod tests {
             );
         }
         assert_eq!(ButtonAction::parse("medfaq:share:x:id"), None);
+    }
+
+    #[test]
+    fn a_custom_id_that_would_not_fit_is_left_out_never_cut() {
+        // 100 characters exactly fit; one more and there is no custom id at all (a cut one
+        // would name another entry, or none).
+        let fits = ButtonAction::Show {
+            id: "x".repeat(limits::CUSTOM_ID - "medfaq:show:".len()),
+        };
+        assert_eq!(fits.custom_id().map(|c| c.chars().count()), Some(100));
+        let long = ButtonAction::Share {
+            id: "y".repeat(90),
+            alert: None,
+        };
+        assert_eq!(long.custom_id(), None, "a custom id over 100 characters");
     }
 }
