@@ -30,10 +30,13 @@ Options: --bin, --faq, --files, --max-wrong, --wrong-cost, --max-chatter, --l2, 
 """
 
 import argparse
+import collections
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 
 import numpy as np
 
@@ -95,9 +98,10 @@ def gated(f, trace):
             or (f["exact"] == 0 and f["substance"] < 1.0))
 
 
-def fit_logistic(X, y, l2):
-    """L2-regularized logistic regression by Newton steps on standardized columns;
-    returns (bias, weights) on the original scale."""
+def fit_logistic(X, y, l2, sw=None):
+    """L2-regularized logistic regression by Newton steps on standardized columns, rows
+    weighted by `sw` (default 1); returns (bias, weights) on the original scale."""
+    sw = np.ones(len(X)) if sw is None else sw
     mean, std = X.mean(0), X.std(0)
     std[std < 1e-6] = 1.0
     Z = np.hstack([np.ones((len(X), 1)), (X - mean) / std])
@@ -106,8 +110,8 @@ def fit_logistic(X, y, l2):
     reg[0] = 0.0
     for _ in range(100):
         p = 1 / (1 + np.exp(-Z @ w))
-        g = Z.T @ (p - y) + reg * w
-        H = (Z * (p * (1 - p))[:, None]).T @ Z + np.diag(reg) + 1e-9 * np.eye(len(w))
+        g = Z.T @ (sw * (p - y)) + reg * w
+        H = (Z * (sw * p * (1 - p))[:, None]).T @ Z + np.diag(reg) + 1e-9 * np.eye(len(w))
         step = np.linalg.solve(H, g)
         w -= step
         if np.abs(step).max() < 1e-8:
@@ -133,21 +137,54 @@ def predict(bias, weights, X):
     return 1 / (1 + np.exp(-(X @ weights + bias)))
 
 
-def repeated_out_of_fold(X, y, l2, repeats):
+def repeated_out_of_fold(X, y, l2, repeats, extra=None):
     """Out-of-fold probabilities from `repeats` different fold splits, one row each:
     a threshold chosen on all of them depends less on one split's luck."""
-    return np.array([out_of_fold(X, y, l2, seed=7 + r) for r in range(repeats)])
+    return np.array([out_of_fold(X, y, l2, seed=7 + r, extra=extra) for r in range(repeats)])
 
 
-def out_of_fold(X, y, l2, seed=7):
+def out_of_fold(X, y, l2, seed=7, extra=None):
+    """Out-of-fold probabilities of the rows of X. `extra` = (queries of X's rows, Xe,
+    ye, weights of Xe's rows, queries of Xe's rows): more training rows, never those
+    made from a message of the fold being predicted."""
     idx = np.random.default_rng(seed).permutation(len(X))
     p = np.zeros(len(X))
     for k in range(FOLDS):
         test = idx[k::FOLDS]
         train = np.setdiff1d(idx, test)
-        b, w = fit_logistic(X[train], y[train], l2)
+        Xt, yt, sw = X[train], y[train], np.ones(len(train))
+        if extra is not None:
+            queries, Xe, ye, we, qe = extra
+            keep = ~np.isin(qe, queries[test])
+            Xt, yt = np.vstack([Xt, Xe[keep]]), np.concatenate([yt, ye[keep]])
+            sw = np.concatenate([sw, we[keep]])
+        b, w = fit_logistic(Xt, yt, l2, sw)
         p[test] = predict(b, w, X[test])
     return p
+
+
+def left_out_rows(binary, faq, rows):
+    """Wrong-first examples made from the in-scope tuning messages: each message matched
+    against the FAQ without its right entries (a copy of the folder), so the best entry
+    is wrong by construction. This is how a confident wrong answer arises on fresh
+    messages (an in-domain question the FAQ does not hold, close entries around it), and
+    the tuning sets hold only a few dozen of them. Returns (row, decision) pairs."""
+    groups = collections.defaultdict(list)
+    for r in rows:
+        if r["expected"]:
+            groups[tuple(sorted(r["expected"]))].append(r)
+    out = []
+    with tempfile.TemporaryDirectory() as tmp:
+        copy = os.path.join(tmp, "faq")
+        for expected, rs in sorted(groups.items()):
+            shutil.rmtree(copy, ignore_errors=True)
+            shutil.copytree(faq, copy)
+            for e in expected:
+                path = os.path.join(copy, "entries", e + ".md")
+                if os.path.exists(path):
+                    os.remove(path)
+            out += zip(rs, run_match(binary, copy, rs))
+    return out
 
 
 def main():
@@ -165,6 +202,9 @@ def main():
     ap.add_argument("--rel-l2", type=float, default=1.0, help="relatedness model's L2 penalty")
     ap.add_argument("--pairs", default=PAIRS,
                     help="comma-separated features whose products the confidence model weighs ('' for none)")
+    ap.add_argument("--left-out-weight", type=float, default=0.1,
+                    help="weight of the wrong-first rows made by matching each in-scope message "
+                         "without its right entries (0: none)")
     ap.add_argument("--drop", default="",
                     help="comma-separated features both models leave out (weight 0), to measure them")
     ap.add_argument("--repeats", type=int, default=5,
@@ -201,6 +241,7 @@ def main():
             "hit3": any(c in row["expected"] for c in top3),
             "kind": row["kind"],
             "file": row["file"],
+            "query": row["query"],
             "unrelated": (t.get("held_back") or "").startswith("unrelated"),
         })
     n_rows = len(rows)
@@ -212,7 +253,21 @@ def main():
     Xc, conf_names = with_pairs(np.array([d["x"] for d in conf]), names, pairs)
     yc = np.array([1.0 if d["right"] else 0.0 for d in conf])
     dev = np.array([d["file"] == "dev.jsonl" for d in conf])
-    pcs = repeated_out_of_fold(Xc, yc, args.l2, args.repeats)
+    extra = None
+    if args.left_out_weight > 0:
+        left = []
+        for row, o in left_out_rows(args.bin, args.faq, rows):
+            t = o.get("decision_trace")
+            if t is None or not o.get("candidates") or gated(t["features"], t):
+                continue
+            left.append(([0.0 if n in dropped else float(t["features"][n]) for n in names],
+                         row["query"]))
+        Xe, _ = with_pairs(np.array([x for x, _ in left]), names, pairs)
+        extra = (np.array([d["query"] for d in conf]), Xe, np.zeros(len(left)),
+                 np.full(len(left), args.left_out_weight), np.array([q for _, q in left]))
+        print(f"  + {len(left)} wrong-first rows (messages matched without their right entries), "
+              f"weight {args.left_out_weight}")
+    pcs = repeated_out_of_fold(Xc, yc, args.l2, args.repeats, extra)
 
     def counts(t):
         """Per split: (answers, right, wrong, wrong on the dev set) at threshold t."""
@@ -228,7 +283,11 @@ def main():
                 and utility > best_utility):
             best, best_utility = t, utility
     c_threshold = float(best)
-    bc, wc = fit_logistic(Xc, yc, args.l2)
+    if extra is None:
+        bc, wc = fit_logistic(Xc, yc, args.l2)
+    else:
+        bc, wc = fit_logistic(np.vstack([Xc, extra[1]]), np.concatenate([yc, extra[2]]), args.l2,
+                              np.concatenate([np.ones(len(yc)), extra[3]]))
     n_ans, right, wrong, _ = counts(c_threshold)
     in_scope_n = sum(1 for r in rows if r["expected"])
     print(f"confidence: {len(conf)} rows ({int(yc.sum())} right top), {len(pairs)} paired features, "
