@@ -14,6 +14,7 @@
 //! and the dev set; never the held-out sets). Refit after any change to scoring:
 //! `python3 src/matcher/decision/fit.py` (see `decision/README.md`).
 
+use std::borrow::Cow;
 use std::sync::LazyLock;
 
 /// A logistic model's input: what the matcher knows about the best candidate.
@@ -97,7 +98,7 @@ pub const NAMES: [&str; 22] = [
 
 impl Features {
     /// The values in [`NAMES`] order.
-    pub fn values(&self) -> [f32; 22] {
+    pub fn values(&self) -> [f32; NAMES.len()] {
         [
             self.score,
             self.lead,
@@ -125,36 +126,48 @@ impl Features {
     }
 }
 
-/// One logistic model: a bias, a weight per feature, and the probability from which it
-/// says yes.
+/// One logistic model: a bias, a weight per feature and per product of two features,
+/// and the probability from which it says yes.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Logistic {
     pub bias: f32,
     pub weights: [f32; NAMES.len()],
+    /// Interactions: `(a, b, weight)` adds `weight * value[a] * value[b]` (`a*b` in
+    /// `model.tsv`). They let the model trust a small lead when the score is high, or
+    /// a low coverage when the entry's question is held whole, which one weight per
+    /// feature cannot.
+    pub pairs: Vec<(usize, usize, f32)>,
     pub threshold: f32,
 }
 
 impl Logistic {
     /// The model's probability for `f`.
     pub fn probability(&self, f: &Features) -> f32 {
+        let x = f.values();
         let z: f32 = self.bias
+            + self.weights.iter().zip(x).map(|(w, x)| w * x).sum::<f32>()
             + self
-                .weights
+                .pairs
                 .iter()
-                .zip(f.values())
-                .map(|(w, x)| w * x)
+                .map(|&(a, b, w)| w * x[a] * x[b])
                 .sum::<f32>();
         1.0 / (1.0 + (-z).exp())
     }
 
-    /// Each feature's part of the log-odds (`weight * value`), largest magnitude first.
-    pub fn contributions(&self, f: &Features) -> Vec<(&'static str, f32)> {
-        let mut out: Vec<(&'static str, f32)> = NAMES
-            .iter()
-            .zip(self.weights.iter().zip(f.values()))
-            .map(|(&n, (w, x))| (n, w * x))
-            .filter(|(_, c)| *c != 0.0)
-            .collect();
+    /// Each feature's and interaction's part of the log-odds (`weight * value`),
+    /// largest magnitude first.
+    pub fn contributions(&self, f: &Features) -> Vec<(Cow<'static, str>, f32)> {
+        let x = f.values();
+        let mut out: Vec<(Cow<'static, str>, f32)> =
+            NAMES
+                .iter()
+                .zip(self.weights.iter().zip(x))
+                .map(|(&n, (w, x))| (Cow::Borrowed(n), w * x))
+                .chain(self.pairs.iter().map(|&(a, b, w)| {
+                    (format!("{}*{}", NAMES[a], NAMES[b]).into(), w * x[a] * x[b])
+                }))
+                .filter(|(_, c)| *c != 0.0)
+                .collect();
         out.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
         out
     }
@@ -188,12 +201,13 @@ impl Model {
     }
 
     /// Parses `model<TAB>name<TAB>value` lines (`#` comments): `name` is `bias`,
-    /// `threshold` or a feature of [`NAMES`]; every model needs a bias and a threshold,
-    /// features it does not list weigh 0.
+    /// `threshold`, a feature of [`NAMES`] or the product of two (`score*lead`); every
+    /// model needs a bias and a threshold, features it does not list weigh 0.
     pub fn parse(text: &str) -> Result<Model, ModelError> {
         let empty = || Logistic {
             bias: f32::NAN,
             weights: [0.0; NAMES.len()],
+            pairs: Vec::new(),
             threshold: f32::NAN,
         };
         let (mut confidence, mut relatedness) = (empty(), empty());
@@ -224,13 +238,20 @@ impl Model {
                 "relatedness" => &mut relatedness,
                 other => return Err(err(format!("unknown model {other:?}"))),
             };
+            let feature = |name: &str| {
+                NAMES
+                    .iter()
+                    .position(|&n| n == name)
+                    .ok_or_else(|| err(format!("unknown feature {name:?}")))
+            };
             match name {
                 "bias" => m.bias = value,
                 "threshold" => m.threshold = value,
-                feature => match NAMES.iter().position(|&n| n == feature) {
-                    Some(k) => m.weights[k] = value,
-                    None => return Err(err(format!("unknown feature {feature:?}"))),
-                },
+                pair if pair.contains('*') => {
+                    let (a, b) = pair.split_once('*').unwrap_or_default();
+                    m.pairs.push((feature(a)?, feature(b)?, value));
+                }
+                name => m.weights[feature(name)?] = value,
             }
         }
         for (name, m) in [("confidence", &confidence), ("relatedness", &relatedness)] {
@@ -299,5 +320,30 @@ mod tests {
         assert!(m.confidence.probability(&low) < 0.5);
         assert!(m.confidence.probability(&high) > 0.5);
         assert_eq!(m.confidence.contributions(&high)[0].0, "score");
+    }
+
+    #[test]
+    fn interactions_multiply_two_features() {
+        let m = Model::parse(
+            "confidence\tbias\t0\nconfidence\tscore*lead\t10\nconfidence\tthreshold\t0.5\n\
+             relatedness\tbias\t0\nrelatedness\tthreshold\t0.5\n",
+        )
+        .unwrap();
+        let f = |score, lead| Features {
+            score,
+            lead,
+            ..Features::default()
+        };
+        // only the product counts: either alone leaves the log-odds at 0
+        assert_eq!(m.confidence.probability(&f(0.9, 0.0)), 0.5);
+        assert_eq!(m.confidence.probability(&f(0.0, 0.3)), 0.5);
+        let both = f(0.9, 0.3);
+        let z = 10.0 * 0.9 * 0.3;
+        assert!((m.confidence.probability(&both) - 1.0 / (1.0 + (-z as f32).exp())).abs() < 1e-6);
+        let parts = m.confidence.contributions(&both);
+        assert_eq!(parts.len(), 1, "{parts:?}");
+        assert_eq!(parts[0].0, "score*lead");
+        let e = Model::parse("confidence\tbias\t0\nconfidence\tscore*nope\t1\n").unwrap_err();
+        assert!(e.message.contains("nope") && e.line == 2, "{e}");
     }
 }
