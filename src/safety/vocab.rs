@@ -196,9 +196,8 @@ struct TagScratch {
     unsorted: Vec<Hit>,
     /// per concept: where its hits go (counting sort)
     slots: Vec<u32>,
-    /// hits as sortable numbers (few hits), and the radix sort's second buffer
+    /// hits as sortable numbers (few hits)
     keys: Vec<u64>,
-    keys2: Vec<u64>,
 }
 
 impl Tagged {
@@ -630,20 +629,15 @@ impl Vocab {
 /// order (`from` never decreases): a stable counting sort by concept keeps it so within
 /// a concept, and only runs with the same concept and word are left to order by `to`.
 fn sort_hits(raw: &[Hit], concepts: usize, scratch: &mut TagScratch, out: &mut Vec<Hit>) {
-    let TagScratch {
-        slots, keys, keys2, ..
-    } = scratch;
+    let TagScratch { slots, keys, .. } = scratch;
     debug_assert!(raw.windows(2).all(|w| w[0].from <= w[1].from));
     if raw.len() < concepts / 2 {
-        // few hits: a pass over every concept costs more than they do. Sorted as one
-        // number each, (concept, from, to): first by (from, to), which word order nearly
-        // is already (only a word's phrases may be out of order), then by concept with a
-        // stable radix sort, a byte at a time
+        // few hits: sorting them is cheaper than a pass over every concept; sorted as
+        // one number each (faster than comparing fields)
         let key = |h: &Hit| u64::from(h.concept) << 32 | u64::from(h.from) << 16 | u64::from(h.to);
         keys.clear();
         keys.extend(raw.iter().map(key));
-        insertion_sort_by_low_half(keys);
-        radix_sort_concepts(keys, keys2);
+        keys.sort_unstable();
         keys.dedup();
         out.clear();
         out.extend(keys.iter().map(|&k| Hit {
@@ -687,45 +681,6 @@ fn sort_hits(raw: &[Hit], concepts: usize, scratch: &mut TagScratch, out: &mut V
         i = j;
     }
     out.dedup();
-}
-
-/// Sorts `keys` by their low 32 bits, stably: fast when they nearly are already.
-fn insertion_sort_by_low_half(keys: &mut [u64]) {
-    for i in 1..keys.len() {
-        let k = keys[i];
-        let mut j = i;
-        while j > 0 && keys[j - 1] as u32 > k as u32 {
-            keys[j] = keys[j - 1];
-            j -= 1;
-        }
-        keys[j] = k;
-    }
-}
-
-/// Sorts `keys` by bits 32..48 (the concept), stably, one byte per pass (a pass is
-/// skipped when every key has the same byte there); `spare` is the second buffer.
-fn radix_sort_concepts(keys: &mut Vec<u64>, spare: &mut Vec<u64>) {
-    for shift in [32u32, 40] {
-        let mut count = [0u32; 256];
-        for &k in keys.iter() {
-            count[(k >> shift) as usize & 255] += 1;
-        }
-        if count.iter().any(|&c| c as usize == keys.len()) {
-            continue;
-        }
-        let mut at = 0u32;
-        for c in count.iter_mut() {
-            (*c, at) = (at, at + *c);
-        }
-        spare.clear();
-        spare.resize(keys.len(), 0);
-        for &k in keys.iter() {
-            let slot = &mut count[(k >> shift) as usize & 255];
-            spare[*slot as usize] = k;
-            *slot += 1;
-        }
-        std::mem::swap(keys, spare);
-    }
 }
 
 fn key3(w: &str) -> [u8; 3] {
@@ -882,8 +837,8 @@ mod tests {
     }
 
     proptest::proptest! {
-        /// The few-hits sort (insertion by word, radix by concept) and the counting sort
-        /// both give the hits sorted and unique, as a plain sort and dedup does.
+        /// The few-hits sort gives the hits sorted and unique, as a plain sort and dedup
+        /// of the hits does, with concepts of both bytes.
         #[test]
         fn hit_sorts_equal_a_plain_sort(
             words in proptest::collection::vec(
