@@ -1,8 +1,10 @@
 //! A read-only map from words to numbers, laid out flat for the safety check's one
-//! lookup per message word: open addressing with linear probing over one array of
-//! 16-byte slots, each holding the word's first 8 bytes and its length, so a word of up
-//! to 8 bytes is found (or found missing) by reading one slot, with no pointer to follow;
-//! longer words compare the rest of their bytes in one shared buffer.
+//! lookup per message word: open addressing with linear probing over one byte per slot
+//! (7 bits of the word's hash, 0 for an empty slot), so a word not in the table (most
+//! message words) is ruled out by reading those bytes alone (one cache line, a small
+//! array), and 16-byte slots holding the word's first 8 bytes and its length, so a word
+//! of up to 8 bytes is found by reading one slot, with no pointer to follow; longer
+//! words compare the rest of their bytes in one shared buffer.
 //!
 //! Built once when the rules are loaded ([`WordTable::build`]); a word maps to the
 //! number it was given, in `0..len`.
@@ -26,6 +28,11 @@ fn hash(word: &[u8]) -> u64 {
     h ^ (h >> 29)
 }
 
+/// The byte [`WordTable::tags`] holds for a word of hash `h`: its top 7 bits, never 0.
+fn tag(h: u64) -> u8 {
+    (h >> 57) as u8 | 0x80
+}
+
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 struct Slot {
     head: u64,
@@ -37,6 +44,8 @@ struct Slot {
 /// See the module doc.
 #[derive(Debug, Clone, Default)]
 pub(super) struct WordTable {
+    /// By slot: 0 when empty, else [`tag`] of the word's hash.
+    tags: Vec<u8>,
     slots: Vec<Slot>,
     /// By value: where the bytes after the first 8 of a longer word start in `tails`.
     tail_at: Vec<u32>,
@@ -50,6 +59,7 @@ impl WordTable {
         // at most half full: short probe runs
         let capacity = (words.len() * 2).next_power_of_two().max(8);
         let mut t = WordTable {
+            tags: vec![0; capacity],
             slots: vec![Slot::default(); capacity],
             tail_at: Vec::with_capacity(words.len()),
             tails: Vec::new(),
@@ -59,11 +69,13 @@ impl WordTable {
             assert!(!w.is_empty(), "the table holds no empty word");
             t.tail_at.push(t.tails.len() as u32);
             t.tails.extend_from_slice(w.get(8..).unwrap_or(&[]));
-            let mut i = hash(w) as usize & mask;
-            while t.slots[i].len != 0 {
-                debug_assert!(t.get(w).is_none(), "a word given twice");
+            debug_assert!(t.get(w).is_none(), "a word given twice");
+            let h = hash(w);
+            let mut i = h as usize & mask;
+            while t.tags[i] != 0 {
                 i = (i + 1) & mask;
             }
+            t.tags[i] = tag(h);
             t.slots[i] = Slot {
                 head: head(w),
                 len: w.len() as u32,
@@ -80,15 +92,22 @@ impl WordTable {
             return None;
         }
         let mask = self.slots.len() - 1;
-        let (h, len) = (head(word), word.len() as u32);
-        let mut i = hash(word) as usize & mask;
+        let hashed = hash(word);
+        let (want, h, len) = (tag(hashed), head(word), word.len() as u32);
+        let mut i = hashed as usize & mask;
         loop {
-            let s = self.slots[i];
-            if s.len == 0 {
-                return None;
-            }
-            if s.len == len && s.head == h && (len <= 8 || *self.tail(s.value, len) == word[8..]) {
-                return Some(s.value);
+            match self.tags[i] {
+                0 => return None,
+                t if t == want => {
+                    let s = self.slots[i];
+                    if s.len == len
+                        && s.head == h
+                        && (len <= 8 || *self.tail(s.value, len) == word[8..])
+                    {
+                        return Some(s.value);
+                    }
+                }
+                _ => {}
             }
             i = (i + 1) & mask;
         }

@@ -66,12 +66,15 @@ pub(super) struct Vocab {
     flat: Flat,
 }
 
-/// The vocabulary as the check reads it: every word it may look up (the vocabulary's
-/// whole words, the known English words, the words never corrected) in one
-/// [`WordTable`], with what each one is; and the prefix entries by their first 3 bytes.
+/// The vocabulary as the check reads it: its whole words in a [`WordTable`] with what
+/// each one is, and the prefix entries by their first 3 bytes. The words never
+/// typo-corrected (known English words, `never_correct`) are a second table, read only
+/// for words outside the vocabulary: kept apart, the table read for every word stays
+/// small (a few thousand words) and in the processor's cache.
 #[derive(Debug, Clone, Default)]
 struct Flat {
     words: WordTable,
+    not_corrected: WordTable,
     /// by the number `words` gives
     info: Vec<WordInfo>,
     /// the concepts of table words: `WordInfo::concepts` ranges
@@ -96,8 +99,6 @@ struct WordInfo {
     prefixed: bool,
     /// its entry starts phrases
     phrases: bool,
-    /// in [`KNOWN_WORDS`] or a word never corrected
-    not_corrected: bool,
 }
 
 impl WordInfo {
@@ -371,8 +372,6 @@ impl Vocab {
             .exact
             .keys()
             .map(|w| &**w)
-            .chain(KNOWN_WORDS.iter().copied())
-            .chain(self.never.iter().map(|w| &**w))
             .filter(|w| !w.is_empty())
             .collect();
         words.sort_unstable();
@@ -392,10 +391,18 @@ impl Vocab {
                 len: (flat.concepts.len() - from as usize) as u16,
                 prefixed: flat.concepts.len() > before,
                 phrases: e.is_some_and(|e| !e.phrases.is_empty() || !e.prefixed.is_empty()),
-                not_corrected: KNOWN_WORDS.contains(w) || self.never.contains(*w),
             });
         }
         flat.words = WordTable::build(words.iter().map(|w| w.as_bytes()));
+        let mut fixed: Vec<&str> = KNOWN_WORDS
+            .iter()
+            .copied()
+            .chain(self.never.iter().map(|w| &**w))
+            .filter(|w| !w.is_empty())
+            .collect();
+        fixed.sort_unstable();
+        fixed.dedup();
+        flat.not_corrected = WordTable::build(fixed.iter().map(|w| w.as_bytes()));
         flat
     }
 
@@ -459,11 +466,7 @@ impl Vocab {
             || !word.is_ascii()
             || word.bytes().any(|b| b.is_ascii_digit())
             || is_stop(word)
-            || self
-                .flat
-                .words
-                .get(word.as_bytes())
-                .is_some_and(|i| self.flat.info[i as usize].not_corrected)
+            || self.flat.not_corrected.get(word.as_bytes()).is_some()
         {
             return None;
         }
