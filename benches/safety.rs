@@ -13,6 +13,10 @@
 //! too. Two rows break the detector down: the rules alone (no model) and the model alone
 //! (which `check` runs when no rule fires). Targets (issue 10): p99 under 20 us at 300
 //! characters, under 200 us at 4,000. The last line is one JSON object with every figure.
+//!
+//! For a profiler (`perf record`, `valgrind --tool=callgrind`):
+//! `cargo bench --bench safety -- --profile-check CHARS [ROUNDS]` only runs `Rules::check`
+//! over the messages of that size, `ROUNDS` times (default 200), and prints no table.
 
 use std::hint::black_box;
 use std::path::PathBuf;
@@ -136,11 +140,45 @@ fn pct(sorted: &[f64], p: f64) -> f64 {
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
 }
 
+/// `--profile-check CHARS [ROUNDS]`: (message size, rounds).
+fn profile_args() -> Option<(usize, usize)> {
+    let args: Vec<String> = std::env::args().collect();
+    let at = args.iter().position(|a| a == "--profile-check")?;
+    let number = |i: usize| args.get(i).and_then(|a| a.parse::<usize>().ok());
+    let chars = number(at + 1).expect("--profile-check CHARS [ROUNDS]");
+    Some((chars, number(at + 2).unwrap_or(200)))
+}
+
 fn main() {
     // `cargo bench` passes `--bench`; `cargo test --benches` runs this once quickly too
     let quick = std::env::args().any(|a| a == "--test");
     let all = messages();
     let rules = Rules::bundled();
+    if let Some((chars, rounds)) = profile_args() {
+        let msgs = sized(&all, chars, if chars <= 300 { 400 } else { 100 });
+        let alerts = (0..rounds)
+            .flat_map(|_| &msgs)
+            .filter(|m| rules.check(black_box(m)).is_some())
+            .count();
+        println!(
+            "{chars} chars, {} messages x {rounds} rounds: {alerts} alerts",
+            msgs.len()
+        );
+        // the messages that make the p99: each one's median latency, slowest first
+        let mut each: Vec<(f64, &String)> = msgs
+            .iter()
+            .map(|m| {
+                let (t, _) = time(std::slice::from_ref(m), 15, |m| rules.check(m));
+                (t[0], m)
+            })
+            .collect();
+        each.sort_by(|a, b| b.0.total_cmp(&a.0));
+        for (us, m) in each.iter().take(8) {
+            let alert = rules.check(m).map_or("none", Alert::as_str);
+            println!("{us:8.1} us  {alert:9}  {}", truncate_chars(m, 100));
+        }
+        return;
+    }
     let baseline = RegexBaseline::load();
     let mut json = serde_json::Map::new();
     let rounds = if quick { 3 } else { ROUNDS };

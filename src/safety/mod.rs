@@ -30,6 +30,7 @@
 
 pub mod model;
 mod parse;
+mod table;
 pub mod text;
 mod vocab;
 
@@ -164,6 +165,11 @@ pub struct Rules {
     /// patterns no concept rules out (every part holds `^` or a number)
     untriggered: Vec<u32>,
     pattern_count: usize,
+    /// Every pattern list (of a rule, or a guard's `match`, `unless`, `unless_anywhere`,
+    /// `stop_at`) holds consecutive ids in order, as the parser makes them: a list's
+    /// patterns that may match are then found from the bits of `Tagged::may_match`
+    /// alone ([`Rules::each_may_match`]), without reading every pattern.
+    consecutive_ids: bool,
 }
 
 /// Why one rule fired on a message, or why it was kept quiet.
@@ -340,6 +346,49 @@ impl Rules {
             }))
             .collect();
         self.trigger_ids = triggers.concat();
+        let consecutive = |ps: &[Pattern]| ps.windows(2).all(|w| w[1].id == w[0].id + 1);
+        self.consecutive_ids = self.rules.iter().all(|r| consecutive(&r.patterns))
+            && self.guards.iter().all(|g| {
+                [&g.patterns, &g.unless, &g.unless_anywhere, &g.stop_at]
+                    .iter()
+                    .all(|ps| consecutive(ps))
+            });
+    }
+
+    /// Calls `f` with each pattern of `ps` that may match the message read as `t`
+    /// ([`Rules::may_match`]), in list order, until it returns true (then returns true).
+    /// With consecutive ids only the list's bits are read: most patterns of a list are
+    /// ruled out without touching them (a guard has dozens).
+    fn each_may_match<'p>(
+        &self,
+        ps: &'p [Pattern],
+        t: &Tagged,
+        mut f: impl FnMut(&'p Pattern) -> bool,
+    ) -> bool {
+        if !self.consecutive_ids {
+            return ps.iter().filter(|p| Rules::may_match(p, t)).any(f);
+        }
+        let Some(first) = ps.first() else {
+            return false;
+        };
+        let (lo, hi) = (first.id as usize, first.id as usize + ps.len());
+        for w in lo / 64..hi.div_ceil(64) {
+            let mut bits = t.may_match.get(w).copied().unwrap_or(0);
+            if w == lo / 64 {
+                bits &= u64::MAX << (lo % 64);
+            }
+            if (w + 1) * 64 > hi {
+                bits &= u64::MAX >> (64 - hi % 64);
+            }
+            while bits != 0 {
+                let id = w * 64 + bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                if f(&ps[id - lo]) {
+                    return true;
+                }
+            }
+        }
+        false
     }
 
     /// Reads `message`: its words, their concepts, and the patterns that may match.
@@ -391,7 +440,7 @@ impl Rules {
         let mut cache = GuardCache::new(self.guards.len());
         for alert in [Alert::Crisis, Alert::Emergency] {
             for rule in self.rules.iter().filter(|r| r.alert == alert) {
-                for p in &rule.patterns {
+                let fired = self.each_may_match(&rule.patterns, t, |p| {
                     let mut fired = false;
                     self.occurrences(
                         p,
@@ -407,10 +456,11 @@ impl Rules {
                             false
                         },
                     );
-                    if fired {
-                        let vetoed = self.veto_model().is_some_and(|m| m.vetoes(message));
-                        return (!vetoed).then_some(alert);
-                    }
+                    fired
+                });
+                if fired {
+                    let vetoed = self.veto_model().is_some_and(|m| m.vetoes(message));
+                    return (!vetoed).then_some(alert);
                 }
             }
         }
@@ -763,12 +813,13 @@ impl Rules {
 
     fn all_occurrences(&self, patterns: &[Pattern], gap: u16, t: &Tagged) -> Vec<Span> {
         let mut out = Vec::new();
-        for p in patterns {
+        self.each_may_match(patterns, t, |p| {
             self.occurrences(p, gap, false, false, t, |s, _| {
                 out.push(s);
                 false
             });
-        }
+            false
+        });
         out
     }
 }

@@ -582,6 +582,7 @@ impl Builder {
                 trigger_ids: Vec::new(),
                 untriggered: Vec::new(),
                 pattern_count: 0,
+                consecutive_ids: false,
             };
             rules.index_patterns(std::mem::take(&mut self.pattern_triggers));
             Ok(rules)

@@ -463,3 +463,68 @@ fn guards_with_the_same_stops_share_them_and_each_keeps_its_own() {
         "q1 keeps its list"
     );
 }
+
+/// The patterns [`Rules::each_may_match`] visits are those of the list whose bit is set,
+/// in list order, read from the bits alone or pattern by pattern.
+#[test]
+fn each_may_match_visits_the_patterns_whose_bit_is_set() {
+    let r = Rules::bundled();
+    assert!(
+        r.consecutive_ids,
+        "the parser gives each list consecutive ids"
+    );
+    let mut slow = r.clone();
+    slow.consecutive_ids = false;
+    let lists: Vec<&[Pattern]> = r
+        .rules
+        .iter()
+        .map(|x| &x.patterns[..])
+        .chain(r.guards.iter().flat_map(|g| {
+            [
+                &g.patterns[..],
+                &g.unless[..],
+                &g.unless_anywhere[..],
+                &g.stop_at[..],
+            ]
+        }))
+        .collect();
+    let mut t =
+        r.read("my friend said she cant breathe and took 20 pills, i had a seizure in 2019");
+    // every bit pattern: none, all, alternating, the message's own
+    let own = t.may_match.clone();
+    for bits in [
+        own,
+        vec![0; own_len(&t)],
+        vec![u64::MAX; own_len(&t)],
+        vec![0x5555_5555_5555_5555; own_len(&t)],
+    ] {
+        t.may_match = bits;
+        for ps in &lists {
+            let want: Vec<u32> = ps
+                .iter()
+                .filter(|p| Rules::may_match(p, &t))
+                .map(|p| p.id)
+                .collect();
+            for rules in [&r, &slow] {
+                let mut got = Vec::new();
+                rules.each_may_match(ps, &t, |p| {
+                    got.push(p.id);
+                    false
+                });
+                assert_eq!(got, want);
+            }
+            // stopping at the first
+            let mut first = None;
+            let stopped = r.each_may_match(ps, &t, |p| {
+                first = Some(p.id);
+                true
+            });
+            assert_eq!(stopped, !want.is_empty());
+            assert_eq!(first, want.first().copied());
+        }
+    }
+}
+
+fn own_len(t: &vocab::Tagged) -> usize {
+    t.may_match.len()
+}

@@ -11,6 +11,7 @@ use std::sync::LazyLock;
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
+use super::table::WordTable;
 use super::text::Words;
 use crate::matcher::normalize::{is_stop, max_typo_distance};
 
@@ -60,6 +61,70 @@ pub(super) struct Vocab {
     /// correction targets by first byte
     targets: FxHashMap<u8, Targets>,
     never: FxHashSet<Box<str>>,
+    /// What the check looks up for each message word, in flat tables built by
+    /// [`Vocab::finish`] (the maps above are what they are built from):
+    flat: Flat,
+}
+
+/// The vocabulary as the check reads it: its whole words in a [`WordTable`] with what
+/// each one is, and the prefix entries by their first 3 bytes. The words never
+/// typo-corrected (known English words, `never_correct`) are a second table, read only
+/// for words outside the vocabulary: kept apart, the table read for every word stays
+/// small (a few thousand words) and in the processor's cache.
+#[derive(Debug, Clone, Default)]
+struct Flat {
+    words: WordTable,
+    not_corrected: WordTable,
+    /// by the number `words` gives
+    info: Vec<WordInfo>,
+    /// the concepts of table words: `WordInfo::concepts` ranges
+    concepts: Vec<u16>,
+    /// prefix entries' first 3 bytes -> bucket number
+    prefix_keys: WordTable,
+    /// bucket `b`'s entries are `prefix_entries[prefix_ends[b]..prefix_ends[b + 1]]`
+    prefix_ends: Vec<u32>,
+    prefix_entries: Vec<(Box<str>, u16)>,
+}
+
+/// What one word of the [`Flat`] table is.
+#[derive(Debug, Clone, Copy)]
+struct WordInfo {
+    /// its [`WordEntry`] in `Vocab::entries`, or `u32::MAX`
+    entry: u32,
+    /// the concepts it carries: its entry's, then those of the prefix entries it starts
+    /// with (`Flat::concepts[from..from + len]`)
+    from: u32,
+    len: u16,
+    /// a prefix entry matches it
+    prefixed: bool,
+    /// its entry starts phrases
+    phrases: bool,
+}
+
+impl WordInfo {
+    /// In the vocabulary: a whole word of it, or starting with one of its prefixes.
+    fn known(&self) -> bool {
+        self.entry != u32::MAX || self.prefixed
+    }
+}
+
+impl Looked<'_> {
+    /// In the vocabulary ([`Vocab::known`] of `word`, the word looked up).
+    fn known(&self, word: &str) -> bool {
+        match self {
+            Looked::Table(info) => info.known(),
+            Looked::Bucket(b) => b.iter().any(|(p, _)| word.starts_with(&**p)),
+        }
+    }
+}
+
+/// What a message word is read as, found with one lookup ([`Vocab::look_up`]).
+#[derive(Debug, Clone, Copy)]
+enum Looked<'a> {
+    /// In the [`Flat`] table.
+    Table(&'a WordInfo),
+    /// Not in it: the prefix entries with the word's first 3 bytes (to filter).
+    Bucket(&'a [(Box<str>, u16)]),
 }
 
 /// What a whole word of the vocabulary is: the concepts it is in (a one-word entry), and
@@ -233,10 +298,6 @@ impl Vocab {
         &mut self.entries[i as usize]
     }
 
-    fn entry(&self, word: &str) -> Option<&WordEntry> {
-        self.exact.get(word).map(|&i| &self.entries[i as usize])
-    }
-
     pub fn never_correct(&mut self, words: Vec<String>) {
         self.never
             .extend(words.into_iter().map(String::into_boxed_str));
@@ -293,10 +354,102 @@ impl Vocab {
                 (first, t)
             })
             .collect();
+        self.flat = self.build_flat();
+    }
+
+    /// The [`Flat`] tables, from the maps (after every entry is added).
+    fn build_flat(&self) -> Flat {
+        let mut flat = Flat::default();
+        let mut keys: Vec<[u8; 3]> = self.prefixes.keys().copied().collect();
+        keys.sort_unstable();
+        flat.prefix_ends.push(0);
+        for k in &keys {
+            flat.prefix_entries.extend(self.prefixes[k].iter().cloned());
+            flat.prefix_ends.push(flat.prefix_entries.len() as u32);
+        }
+        flat.prefix_keys = WordTable::build(keys.iter().map(|k| &k[..]));
+        let mut words: Vec<&str> = self
+            .exact
+            .keys()
+            .map(|w| &**w)
+            .filter(|w| !w.is_empty())
+            .collect();
+        words.sort_unstable();
+        words.dedup();
+        for w in &words {
+            let from = flat.concepts.len() as u32;
+            let entry = self.exact.get(*w).copied();
+            let e = entry.map(|i| &self.entries[i as usize]);
+            if let Some(e) = e {
+                flat.concepts.extend(&e.concepts);
+            }
+            let before = flat.concepts.len();
+            flat.concepts.extend(self.prefix_concepts(w));
+            flat.info.push(WordInfo {
+                entry: entry.unwrap_or(u32::MAX),
+                from,
+                len: (flat.concepts.len() - from as usize) as u16,
+                prefixed: flat.concepts.len() > before,
+                phrases: e.is_some_and(|e| !e.phrases.is_empty() || !e.prefixed.is_empty()),
+            });
+        }
+        flat.words = WordTable::build(words.iter().map(|w| w.as_bytes()));
+        let mut fixed: Vec<&str> = KNOWN_WORDS
+            .iter()
+            .copied()
+            .chain(self.never.iter().map(|w| &**w))
+            .filter(|w| !w.is_empty())
+            .collect();
+        fixed.sort_unstable();
+        fixed.dedup();
+        flat.not_corrected = WordTable::build(fixed.iter().map(|w| w.as_bytes()));
+        flat
+    }
+
+    /// `word` looked up in the [`Flat`] tables: one lookup for a word of the table.
+    #[inline]
+    fn look_up(&self, word: &str) -> Looked<'_> {
+        let f = &self.flat;
+        match f.words.get(word.as_bytes()) {
+            Some(i) => Looked::Table(&f.info[i as usize]),
+            None if word.len() >= 3 => {
+                Looked::Bucket(f.prefix_keys.get(&word.as_bytes()[..3]).map_or(&[], |b| {
+                    let b = b as usize;
+                    &f.prefix_entries[f.prefix_ends[b] as usize..f.prefix_ends[b + 1] as usize]
+                }))
+            }
+            None => Looked::Bucket(&[]),
+        }
+    }
+
+    /// The [`WordEntry`] of a word looked up, if it has one with phrases.
+    fn phrase_entry(&self, looked: Looked<'_>) -> Option<&WordEntry> {
+        match looked {
+            Looked::Table(info) if info.phrases => Some(&self.entries[info.entry as usize]),
+            _ => None,
+        }
+    }
+
+    /// Calls `f` with the concept of each entry covering `form` (looked up as `looked`):
+    /// its whole-word entry's, then the prefix entries it starts with.
+    #[inline]
+    fn each_concept(&self, form: &str, looked: Looked<'_>, mut f: impl FnMut(u16)) {
+        match looked {
+            Looked::Table(info) => {
+                let from = info.from as usize;
+                self.flat.concepts[from..from + usize::from(info.len)]
+                    .iter()
+                    .for_each(|&c| f(c));
+            }
+            Looked::Bucket(b) => b
+                .iter()
+                .filter(|(p, _)| form.starts_with(&**p))
+                .for_each(|&(_, c)| f(c)),
+        }
     }
 
     fn known(&self, word: &str) -> bool {
-        self.exact.contains_key(word) || self.prefix_concepts(word).next().is_some()
+        self.look_up(word).known(word)
     }
 
     fn prefix_concepts<'a>(&'a self, word: &'a str) -> impl Iterator<Item = u16> + 'a {
@@ -313,8 +466,7 @@ impl Vocab {
             || !word.is_ascii()
             || word.bytes().any(|b| b.is_ascii_digit())
             || is_stop(word)
-            || KNOWN_WORDS.contains(word)
-            || self.never.contains(word)
+            || self.flat.not_corrected.get(word.as_bytes()).is_some()
         {
             return None;
         }
@@ -395,18 +547,15 @@ impl Vocab {
         corrections.clear();
         numbers.clear();
         let n = words.len();
-        // the form each word is read as (a correction, or itself), its vocabulary entry
-        // and its prefix bucket (each looked up once)
-        let mut forms: Vec<Form> = Vec::with_capacity(n);
+        // the form each word is read as (a correction, or itself) and what it is (looked
+        // up once)
+        let mut forms: Vec<(&str, Looked)> = Vec::with_capacity(n);
         // what each unknown word was read as, so a word repeated is looked up once
         let mut seen: FxHashMap<&str, Option<&str>> = FxHashMap::default();
         for i in 0..n {
             let w = words.get(i);
-            let entry = self.entry(w);
-            let bucket = self.prefix_bucket(w);
-            // `known(w)`, reusing the lookups
-            let known = entry.is_some() || bucket.iter().any(|(p, _)| w.starts_with(&**p));
-            let read = if known {
+            let looked = self.look_up(w);
+            let read = if looked.known(w) {
                 None
             } else {
                 *seen.entry(w).or_insert_with(|| {
@@ -420,30 +569,22 @@ impl Vocab {
             match read {
                 Some(c) => {
                     corrections.push((i, c.into()));
-                    forms.push((c, self.entry(c), self.prefix_bucket(c)));
+                    forms.push((c, self.look_up(c)));
                 }
-                None => forms.push((w, entry, bucket)),
+                None => forms.push((w, looked)),
             }
         }
         let mut raw = std::mem::take(&mut scratch.unsorted);
         raw.clear();
-        for (i, &(form, entry, bucket)) in forms.iter().enumerate() {
+        for (i, &(form, looked)) in forms.iter().enumerate() {
             let at = i as u16;
             let hit = |c: u16| Hit {
                 concept: c,
                 from: at,
                 to: at + 1,
             };
-            if let Some(e) = entry {
-                raw.extend(e.concepts.iter().map(|&c| hit(c)));
-            }
-            raw.extend(
-                bucket
-                    .iter()
-                    .filter(|(p, _)| form.starts_with(&**p))
-                    .map(|&(_, c)| hit(c)),
-            );
-            if let Some(e) = entry.filter(|_| i + 1 < n) {
+            self.each_concept(form, looked, |c| raw.push(hit(c)));
+            if let Some(e) = self.phrase_entry(looked).filter(|_| i + 1 < n) {
                 // a corrected word also matches as written ("everyones" is read as
                 // "everyone" but still completes "after everyones asleep")
                 let (second, second_written) = (forms[i + 1].0, words.get(i + 1));
@@ -486,10 +627,6 @@ impl Vocab {
         }
     }
 }
-
-/// How a message word is read: the form (a correction, or itself), its vocabulary entry
-/// and its prefix bucket.
-type Form<'a> = (&'a str, Option<&'a WordEntry>, &'a [(Box<str>, u16)]);
 
 /// `out` = the hits of `raw` sorted by (concept, from, to), each once. `raw` is in word
 /// order (`from` never decreases): a stable counting sort by concept keeps it so within
@@ -699,6 +836,39 @@ mod tests {
             let mut got = Vec::new();
             sort_hits(&raw, concepts, &mut TagScratch::default(), &mut got);
             assert_eq!(got, want, "{concepts} concepts");
+        }
+    }
+
+    proptest::proptest! {
+        /// The few-hits sort gives the hits sorted and unique, as a plain sort and dedup
+        /// of the hits does, with concepts of both bytes.
+        #[test]
+        fn hit_sorts_equal_a_plain_sort(
+            words in proptest::collection::vec(
+                proptest::collection::vec((0u16..700, 0u16..4), 0..5),
+                0..120,
+            ),
+            concepts in proptest::prop_oneof![proptest::strategy::Just(700usize), 701usize..100_000],
+        ) {
+            // hits in word order as tag_into makes them (several per word, phrases
+            // reaching up to 3 words further, repeats)
+            let raw: Vec<Hit> = words
+                .iter()
+                .enumerate()
+                .flat_map(|(from, hs)| {
+                    hs.iter().map(move |&(concept, len)| Hit {
+                        concept,
+                        from: from as u16,
+                        to: from as u16 + 1 + len,
+                    })
+                })
+                .collect();
+            let mut want = raw.clone();
+            want.sort();
+            want.dedup();
+            let mut got = Vec::new();
+            sort_hits(&raw, concepts, &mut TagScratch::default(), &mut got);
+            proptest::prop_assert_eq!(got, want);
         }
     }
 
