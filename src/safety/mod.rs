@@ -101,6 +101,10 @@ struct Rule {
     across_sentences: bool,
     strong: bool,
     patterns: Vec<Pattern>,
+    /// The guards that may keep this rule quiet (they apply to its alert and category,
+    /// and are strong when it is), in file order: found once when the rules are built
+    /// ([`Rules::link_guards`]), not for every occurrence of the rule.
+    guards: Vec<u32>,
 }
 
 /// Where a guard's words must be, relative to a rule's words.
@@ -317,6 +321,23 @@ impl Rules {
             })
             .min_by_key(|(w, _)| *w)
             .map(|(_, cs)| cs)
+    }
+
+    /// Fills each rule's `guards`: the guards whose alert, strength and categories let
+    /// them keep that rule quiet.
+    fn link_guards(&mut self) {
+        for rule in &mut self.rules {
+            let alert_ix = usize::from(rule.alert == Alert::Crisis);
+            rule.guards = (0..self.guards.len() as u32)
+                .filter(|&gi| {
+                    let g = &self.guards[gi as usize];
+                    g.applies[alert_ix]
+                        && (!rule.strong || g.strong)
+                        && (g.categories.is_empty() || g.categories.contains(&rule.category))
+                        && !g.not_categories.contains(&rule.category)
+                })
+                .collect();
+        }
     }
 
     /// Builds the pattern index from every pattern's [`Rules::trigger_of`], by pattern
@@ -573,7 +594,11 @@ impl Rules {
     /// Appends to `out` the word ranges covered by `el`, in word order, once each.
     fn candidates(&self, el: &Element, t: &Tagged, out: &mut Vec<Span>) {
         let start = out.len();
+        // atoms that found words: each one's spans come in word order, once each, so
+        // only the spans of two or more need sorting together
+        let mut found = 0;
         for atom in el {
+            let before = out.len();
             match *atom {
                 Atom::Concept(c) => out.extend(t.of(c).iter().map(|h| Span {
                     from: h.from as usize,
@@ -600,8 +625,9 @@ impl Rules {
                         .map(|&(i, _)| Span { from: i, to: i + 1 }),
                 ),
             }
+            found += usize::from(out.len() > before);
         }
-        if el.len() > 1 {
+        if found > 1 {
             out[start..].sort_unstable_by_key(|s| (s.from, s.to));
             // dedup of the appended part only
             let mut kept = start;
@@ -693,15 +719,8 @@ impl Rules {
             clause_of(s.from),
             clause_of(s.to.saturating_sub(1).max(s.from)),
         );
-        let alert_ix = usize::from(rule.alert == Alert::Crisis);
-        for (gi, g) in self.guards.iter().enumerate() {
-            if !g.applies[alert_ix]
-                || (rule.strong && !g.strong)
-                || (!g.categories.is_empty() && !g.categories.contains(&rule.category))
-                || g.not_categories.contains(&rule.category)
-            {
-                continue;
-            }
+        for &gi in &rule.guards {
+            let (gi, g) = (gi as usize, &self.guards[gi as usize]);
             if cache
                 .get(Slot::Found, gi, || {
                     self.all_occurrences(&g.patterns, g.gap, t)

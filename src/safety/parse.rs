@@ -410,6 +410,7 @@ impl Builder {
                     across_sentences: raw.across_sentences,
                     strong: raw.strong,
                     patterns,
+                    guards: Vec::new(),
                 });
             }
         }
@@ -585,6 +586,7 @@ impl Builder {
                 consecutive_ids: false,
             };
             rules.index_patterns(std::mem::take(&mut self.pattern_triggers));
+            rules.link_guards();
             Ok(rules)
         } else {
             Err(self.problems)

@@ -175,7 +175,7 @@ fn letter_bound(a: u64, b: u64) -> usize {
 #[derive(Debug, Default)]
 pub(super) struct Tagged {
     pub words: Words,
-    /// sorted by (concept, from)
+    /// sorted by (concept, from, to), each once
     pub hits: Vec<Hit>,
     /// (word index, the vocabulary word it was read as)
     pub corrections: Vec<(usize, Box<str>)>,
@@ -183,30 +183,25 @@ pub(super) struct Tagged {
     pub numbers: Vec<(usize, u32)>,
     /// The concepts with at least one hit, one bit each.
     present: Vec<u64>,
+    /// By concept: where its hits are in `hits` (`hits[range[c][0]..range[c][1]]`), for
+    /// the concepts of `present` only (the others' entries are left from earlier
+    /// messages, never read).
+    range: Vec<[u32; 2]>,
     /// The patterns that may match (see `Rules::may_match`), one bit each by pattern id;
     /// set by the caller.
     pub may_match: Vec<u64>,
-    /// Buffers [`Vocab::tag_into`] reuses from one message to the next.
-    scratch: TagScratch,
-}
-
-/// Buffers of [`Vocab::tag_into`], kept in a reused [`Tagged`].
-#[derive(Debug, Default)]
-struct TagScratch {
-    /// hits in word order, before sorting
+    /// hits in word order, before grouping (a buffer [`Vocab::tag_into`] reuses)
     unsorted: Vec<Hit>,
-    /// per concept: where its hits go (counting sort)
-    slots: Vec<u32>,
-    /// hits as sortable numbers (few hits)
-    keys: Vec<u64>,
 }
 
 impl Tagged {
     /// Hits of `concept`, in word order.
     pub fn of(&self, concept: u16) -> &[Hit] {
-        let lo = self.hits.partition_point(|h| h.concept < concept);
-        let hi = self.hits.partition_point(|h| h.concept <= concept);
-        &self.hits[lo..hi]
+        if !self.has(concept) {
+            return &[];
+        }
+        let [from, to] = self.range[usize::from(concept)];
+        &self.hits[from as usize..to as usize]
     }
     /// Whether `concept` has a hit.
     pub fn has(&self, concept: u16) -> bool {
@@ -216,12 +211,7 @@ impl Tagged {
     }
     /// The concepts with a hit, each once, in order.
     pub fn concepts(&self) -> impl Iterator<Item = u16> + '_ {
-        let mut last = None;
-        self.hits.iter().map(|h| h.concept).filter(move |&c| {
-            let new = last != Some(c);
-            last = Some(c);
-            new
-        })
+        each_bit(&self.present).map(|c| c as u16)
     }
     /// Whether word `i` is covered by `concept`.
     pub fn covers(&self, concept: u16, i: usize) -> bool {
@@ -229,6 +219,20 @@ impl Tagged {
             .iter()
             .any(|h| (h.from as usize) <= i && i < h.to as usize)
     }
+}
+
+/// The positions of the bits set in `bits`, in order.
+fn each_bit(bits: &[u64]) -> impl Iterator<Item = usize> + '_ {
+    bits.iter().enumerate().flat_map(|(w, &b)| {
+        let mut b = b;
+        std::iter::from_fn(move || {
+            (b != 0).then(|| {
+                let i = b.trailing_zeros() as usize;
+                b &= b - 1;
+                w * 64 + i
+            })
+        })
+    })
 }
 
 impl Vocab {
@@ -541,8 +545,9 @@ impl Vocab {
             corrections,
             numbers,
             present,
+            range,
             may_match: _,
-            scratch,
+            unsorted,
         } = t;
         corrections.clear();
         numbers.clear();
@@ -574,7 +579,7 @@ impl Vocab {
                 None => forms.push((w, looked)),
             }
         }
-        let mut raw = std::mem::take(&mut scratch.unsorted);
+        let mut raw = std::mem::take(unsorted);
         raw.clear();
         for (i, &(form, looked)) in forms.iter().enumerate() {
             let at = i as u16;
@@ -618,72 +623,76 @@ impl Vocab {
                 numbers.push((i, v));
             }
         }
-        sort_hits(&raw, self.names.len(), scratch, hits);
-        scratch.unsorted = raw;
-        present.clear();
-        present.resize(self.names.len().div_ceil(64), 0);
-        for h in hits.iter() {
-            present[usize::from(h.concept / 64)] |= 1u64 << (h.concept % 64);
-        }
+        group_hits(&raw, self.names.len(), present, range, hits);
+        *unsorted = raw;
     }
 }
 
-/// `out` = the hits of `raw` sorted by (concept, from, to), each once. `raw` is in word
-/// order (`from` never decreases): a stable counting sort by concept keeps it so within
-/// a concept, and only runs with the same concept and word are left to order by `to`.
-fn sort_hits(raw: &[Hit], concepts: usize, scratch: &mut TagScratch, out: &mut Vec<Hit>) {
-    let TagScratch { slots, keys, .. } = scratch;
+/// `out` = the hits of `raw` sorted by (concept, from, to), each once; `present` = the
+/// concepts with a hit, and `range[c]` = where concept `c`'s hits are in `out`. `raw` is
+/// in word order (`from` never decreases): a stable counting sort over the concepts
+/// present keeps it so within a concept, and only hits of one concept and word are left
+/// to order by `to` (a few, next to each other).
+fn group_hits(
+    raw: &[Hit],
+    concepts: usize,
+    present: &mut Vec<u64>,
+    range: &mut Vec<[u32; 2]>,
+    out: &mut Vec<Hit>,
+) {
     debug_assert!(raw.windows(2).all(|w| w[0].from <= w[1].from));
-    if raw.len() < concepts / 2 {
-        // few hits: sorting them is cheaper than a pass over every concept; sorted as
-        // one number each (faster than comparing fields)
-        let key = |h: &Hit| u64::from(h.concept) << 32 | u64::from(h.from) << 16 | u64::from(h.to);
-        keys.clear();
-        keys.extend(raw.iter().map(key));
-        keys.sort_unstable();
-        keys.dedup();
-        out.clear();
-        out.extend(keys.iter().map(|&k| Hit {
-            concept: (k >> 32) as u16,
-            from: (k >> 16) as u16,
-            to: k as u16,
-        }));
-        return;
+    present.clear();
+    present.resize(concepts.div_ceil(64), 0);
+    if range.len() < concepts {
+        range.resize(concepts, [0, 0]);
     }
-    slots.clear();
-    slots.resize(concepts + 1, 0);
+    // count each concept's hits (in `range[c][1]`, reset on the concept's first hit)
     for h in raw {
-        slots[usize::from(h.concept) + 1] += 1;
+        let (c, bit) = (usize::from(h.concept), 1u64 << (h.concept % 64));
+        let word = &mut present[c / 64];
+        if *word & bit == 0 {
+            *word |= bit;
+            range[c][1] = 0;
+        }
+        range[c][1] += 1;
     }
-    for c in 1..slots.len() {
-        slots[c] += slots[c - 1];
+    // each concept's place, in concept order: `range[c] = [start, next free]`
+    let mut at = 0u32;
+    for c in each_bit(present) {
+        let count = range[c][1];
+        range[c] = [at, at];
+        at += count;
     }
     out.clear();
-    out.resize(
-        raw.len(),
-        Hit {
-            concept: 0,
-            from: 0,
-            to: 0,
-        },
-    );
+    out.resize(raw.len(), Hit { concept: 0, from: 0, to: 0 });
     for h in raw {
-        let slot = &mut slots[usize::from(h.concept)];
-        out[*slot as usize] = *h;
-        *slot += 1;
+        let r = &mut range[usize::from(h.concept)];
+        out[r[1] as usize] = *h;
+        r[1] += 1;
     }
-    let mut i = 0;
-    while i < out.len() {
-        let mut j = i + 1;
-        while j < out.len() && out[j].concept == out[i].concept && out[j].from == out[i].from {
-            j += 1;
+    // within each concept: order by (from, to) (only hits of one word can be out of
+    // order: an insertion sort does a pass), then drop repeats, packing to the left
+    let mut kept = 0usize;
+    for c in each_bit(present) {
+        let [from, to] = range[c];
+        let part = &mut out[from as usize..to as usize];
+        for i in 1..part.len() {
+            let mut j = i;
+            while j > 0 && part[j] < part[j - 1] {
+                part.swap(j, j - 1);
+                j -= 1;
+            }
         }
-        if j - i > 1 {
-            out[i..j].sort_unstable_by_key(|h| h.to);
+        let start = kept;
+        for i in from as usize..to as usize {
+            if kept == start || out[i] != out[kept - 1] {
+                out[kept] = out[i];
+                kept += 1;
+            }
         }
-        i = j;
+        range[c] = [start as u32, kept as u32];
     }
-    out.dedup();
+    out.truncate(kept);
 }
 
 fn key3(w: &str) -> [u8; 3] {
@@ -816,59 +825,81 @@ mod tests {
         assert_eq!(v.correct("brouhaha"), None);
     }
 
+    /// `raw` grouped by [`group_hits`] into a [`Tagged`] reused from earlier calls (its
+    /// stale ranges must not show), checked against a plain sort: every concept's
+    /// [`Tagged::of`] and [`Tagged::concepts`] as filters of the sorted hits give them.
+    fn check_grouping(t: &mut Tagged, raw: &[Hit], concepts: usize) -> Result<(), String> {
+        group_hits(raw, concepts, &mut t.present, &mut t.range, &mut t.hits);
+        let mut want = raw.to_vec();
+        want.sort();
+        want.dedup();
+        if t.hits != want {
+            return Err(format!("hits {:?} != {want:?}", t.hits));
+        }
+        let mut present: Vec<u16> = want.iter().map(|h| h.concept).collect();
+        present.dedup();
+        if t.concepts().collect::<Vec<_>>() != present {
+            return Err("concepts() differs".into());
+        }
+        for c in 0..concepts as u16 {
+            let of: Vec<Hit> = want.iter().copied().filter(|h| h.concept == c).collect();
+            if t.of(c) != of || t.has(c) != !of.is_empty() {
+                return Err(format!("of({c}) = {:?}, not {of:?}", t.of(c)));
+            }
+        }
+        Ok(())
+    }
+
     #[test]
-    fn hits_are_sorted_and_unique_whichever_sort_runs() {
+    fn hits_are_grouped_sorted_and_unique() {
         // hits as tag_into makes them: word order, several per word, repeats
         let mut raw = Vec::new();
         let mut x = 7u32;
         for from in 0..300u16 {
-            for _ in 0..(x % 4) {
+            for _ in 0..(from % 4) {
                 x = x.wrapping_mul(1_103_515_245).wrapping_add(12_345) >> 1;
                 let (concept, to) = ((x % 13) as u16, from + 1 + (x / 13 % 3) as u16);
                 raw.push(Hit { concept, from, to });
             }
         }
-        let mut want = raw.clone();
-        want.sort();
-        want.dedup();
-        // 13 concepts: the counting sort; 10,000: the comparison sort
-        for concepts in [13, 10_000] {
-            let mut got = Vec::new();
-            sort_hits(&raw, concepts, &mut TagScratch::default(), &mut got);
-            assert_eq!(got, want, "{concepts} concepts");
+        let mut t = Tagged::default();
+        for (raw, concepts) in [(&raw[..], 13), (&raw[..40], 200), (&[][..], 13), (&raw[..], 13)] {
+            check_grouping(&mut t, raw, concepts).unwrap();
         }
+        assert!(raw.len() > 400, "{} hits", raw.len());
     }
 
     proptest::proptest! {
-        /// The few-hits sort gives the hits sorted and unique, as a plain sort and dedup
-        /// of the hits does, with concepts of both bytes.
+        /// Grouping gives the hits sorted and unique, as a plain sort and dedup of the
+        /// hits does, with each concept's range, for messages read one after another.
         #[test]
-        fn hit_sorts_equal_a_plain_sort(
-            words in proptest::collection::vec(
-                proptest::collection::vec((0u16..700, 0u16..4), 0..5),
-                0..120,
+        fn grouped_hits_equal_a_plain_sort(
+            messages in proptest::collection::vec(
+                proptest::collection::vec(
+                    proptest::collection::vec((0u16..700, 0u16..4), 0..5),
+                    0..120,
+                ),
+                1..4,
             ),
-            concepts in proptest::prop_oneof![proptest::strategy::Just(700usize), 701usize..100_000],
         ) {
-            // hits in word order as tag_into makes them (several per word, phrases
-            // reaching up to 3 words further, repeats)
-            let raw: Vec<Hit> = words
-                .iter()
-                .enumerate()
-                .flat_map(|(from, hs)| {
-                    hs.iter().map(move |&(concept, len)| Hit {
-                        concept,
-                        from: from as u16,
-                        to: from as u16 + 1 + len,
+            let mut t = Tagged::default();
+            for words in &messages {
+                // hits in word order as tag_into makes them (several per word, phrases
+                // reaching up to 3 words further, repeats)
+                let raw: Vec<Hit> = words
+                    .iter()
+                    .enumerate()
+                    .flat_map(|(from, hs)| {
+                        hs.iter().map(move |&(concept, len)| Hit {
+                            concept,
+                            from: from as u16,
+                            to: from as u16 + 1 + len,
+                        })
                     })
-                })
-                .collect();
-            let mut want = raw.clone();
-            want.sort();
-            want.dedup();
-            let mut got = Vec::new();
-            sort_hits(&raw, concepts, &mut TagScratch::default(), &mut got);
-            proptest::prop_assert_eq!(got, want);
+                    .collect();
+                let checked = check_grouping(&mut t, &raw, 700);
+                proptest::prop_assert!(checked.is_ok(), "{:?}", checked);
+            }
         }
     }
 
