@@ -10,11 +10,17 @@
 //! number it was given, in `0..len`.
 
 /// A word's first 8 bytes, zero-padded, as one number.
+#[inline]
 fn head(word: &[u8]) -> u64 {
-    let mut b = [0u8; 8];
-    let n = word.len().min(8);
-    b[..n].copy_from_slice(&word[..n]);
-    u64::from_le_bytes(b)
+    match word.first_chunk::<8>() {
+        Some(b) => u64::from_le_bytes(*b),
+        // byte by byte: a copy of a variable length is a call to `memcpy` (perf: 1 in
+        // 5 of the instructions of a lookup)
+        None => word
+            .iter()
+            .rev()
+            .fold(0, |h, &b| h << 8 | u64::from(b)),
+    }
 }
 
 /// FxHash-style mixing of the word, 8 bytes at a time, and its length.
@@ -124,6 +130,16 @@ impl WordTable {
 mod tests {
     use super::*;
     use std::collections::HashMap;
+
+    #[test]
+    fn a_head_is_the_first_8_bytes_zero_padded() {
+        for w in ["", "a", "my", "breathe", "breathin", "breathing", "unresponsive"] {
+            let mut b = [0u8; 8];
+            let n = w.len().min(8);
+            b[..n].copy_from_slice(&w.as_bytes()[..n]);
+            assert_eq!(head(w.as_bytes()), u64::from_le_bytes(b), "{w}");
+        }
+    }
 
     #[test]
     fn finds_every_word_and_nothing_else() {

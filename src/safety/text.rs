@@ -156,8 +156,13 @@ impl Words {
                         clause,
                     });
                 }
-                if let Some(k) = break_at(bytes, i) {
-                    pending = Some(Break::merge(pending, k));
+                // (only these bytes can make a break: most are spaces)
+                if matches!(c, b'\n' | b'.' | b'!' | b'?' | b';' | b',' | b':')
+                    || matches!(c, b'(' | b')' | b'[' | b']' | b'-')
+                {
+                    if let Some(k) = break_at(bytes, i) {
+                        pending = Some(Break::merge(pending, k));
+                    }
                 }
             }
         }
@@ -176,14 +181,20 @@ impl Words {
 /// no Discord markup or link [`for_each_word`] would remove, and no apostrophe after a
 /// `d` or a `.` (where [`split_od`] may rewrite "od'd").
 fn plain_ascii(message: &str) -> bool {
+    // one pass over the bytes (the check runs on every message)
     let b = message.as_bytes();
-    message.is_ascii()
-        && !b.iter().any(|&c| c == b'<' || c == b'`')
-        && !message.contains("http")
-        && !message.contains("www.")
-        && !b
-            .windows(2)
-            .any(|w| w[1] == b'\'' && matches!(w[0], b'd' | b'D' | b'.'))
+    let mut prev = 0u8;
+    for (i, &c) in b.iter().enumerate() {
+        match c {
+            b'<' | b'`' | 0x80..=0xff => return false,
+            b'\'' if matches!(prev, b'd' | b'D' | b'.') => return false,
+            b'h' if b[i..].starts_with(b"http") => return false,
+            b'w' if b[i..].starts_with(b"www.") => return false,
+            _ => {}
+        }
+        prev = c;
+    }
+    true
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -405,6 +416,20 @@ mod tests {
     }
 
     proptest::proptest! {
+        /// [`plain_ascii`] in one pass says what its definition says.
+        #[test]
+        fn plain_ascii_is_its_definition(m in "([a-eDhtpw.<`'’é ]|http|www\\.|d'|\\.'){0,30}") {
+            let b = m.as_bytes();
+            let want = m.is_ascii()
+                && !b.iter().any(|&c| c == b'<' || c == b'`')
+                && !m.contains("http")
+                && !m.contains("www.")
+                && !b
+                    .windows(2)
+                    .any(|w| w[1] == b'\'' && matches!(w[0], b'd' | b'D' | b'.'));
+            proptest::prop_assert_eq!(plain_ascii(&m), want, "{:?}", m);
+        }
+
         #[test]
         fn one_pass_reading_equals_the_piece_by_piece_reading(
             m in "([a-cA-C0-9' .,!?;:()\\[\\]\n\t-]|aaa|AAa| - |\\.\\.\\.| ,){0,40}"

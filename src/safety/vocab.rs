@@ -175,8 +175,9 @@ fn letter_bound(a: u64, b: u64) -> usize {
 #[derive(Debug, Default)]
 pub(super) struct Tagged {
     pub words: Words,
-    /// sorted by (concept, from, to), each once
-    pub hits: Vec<Hit>,
+    /// Each concept's hits, sorted by (from, to), each once, in the ranges of `range`
+    /// (see [`Tagged::of`]; slots between them unused).
+    hits: Vec<Hit>,
     /// (word index, the vocabulary word it was read as)
     pub corrections: Vec<(usize, Box<str>)>,
     /// (word index, value) of number words and digits
@@ -202,6 +203,11 @@ impl Tagged {
         }
         let [from, to] = self.range[usize::from(concept)];
         &self.hits[from as usize..to as usize]
+    }
+    /// Every hit, sorted by (concept, from, to).
+    #[cfg(test)]
+    pub fn all(&self) -> impl Iterator<Item = Hit> + '_ {
+        self.concepts().flat_map(|c| self.of(c).iter().copied())
     }
     /// Whether `concept` has a hit.
     pub fn has(&self, concept: u16) -> bool {
@@ -628,11 +634,13 @@ impl Vocab {
     }
 }
 
-/// `out` = the hits of `raw` sorted by (concept, from, to), each once; `present` = the
-/// concepts with a hit, and `range[c]` = where concept `c`'s hits are in `out`. `raw` is
-/// in word order (`from` never decreases): a stable counting sort over the concepts
-/// present keeps it so within a concept, and only hits of one concept and word are left
-/// to order by `to` (a few, next to each other).
+/// Groups the hits of `raw` by concept into `out`: concept `c`'s hits, sorted by (from,
+/// to) and each once, are `out[range[c][0]..range[c][1]]`, for the concepts set in
+/// `present` (the others' ranges are stale). `raw` is in word order (`from` never
+/// decreases): a stable counting sort over the concepts present keeps that order within
+/// a concept, and only the hits of one word (one concept's several phrases or entries)
+/// are left to order by `to` and to drop when repeated, as each is placed. Slots of
+/// dropped repeats stay unused in `out`.
 fn group_hits(
     raw: &[Hit],
     concepts: usize,
@@ -656,7 +664,7 @@ fn group_hits(
         }
         range[c][1] += 1;
     }
-    // each concept's place, in concept order: `range[c] = [start, next free]`
+    // each concept's place, in concept order: `range[c] = [start, end so far]`
     let mut at = 0u32;
     for c in each_bit(present) {
         let count = range[c][1];
@@ -667,32 +675,21 @@ fn group_hits(
     out.resize(raw.len(), Hit { concept: 0, from: 0, to: 0 });
     for h in raw {
         let r = &mut range[usize::from(h.concept)];
-        out[r[1] as usize] = *h;
+        let (start, end) = (r[0] as usize, r[1] as usize);
+        // after the hits of the same word reaching further
+        let mut i = end;
+        while i > start && out[i - 1].from == h.from && out[i - 1].to > h.to {
+            i -= 1;
+        }
+        if i > start && out[i - 1] == *h {
+            continue; // a repeat
+        }
+        if i < end {
+            out.copy_within(i..end, i + 1);
+        }
+        out[i] = *h;
         r[1] += 1;
     }
-    // within each concept: order by (from, to) (only hits of one word can be out of
-    // order: an insertion sort does a pass), then drop repeats, packing to the left
-    let mut kept = 0usize;
-    for c in each_bit(present) {
-        let [from, to] = range[c];
-        let part = &mut out[from as usize..to as usize];
-        for i in 1..part.len() {
-            let mut j = i;
-            while j > 0 && part[j] < part[j - 1] {
-                part.swap(j, j - 1);
-                j -= 1;
-            }
-        }
-        let start = kept;
-        for i in from as usize..to as usize {
-            if kept == start || out[i] != out[kept - 1] {
-                out[kept] = out[i];
-                kept += 1;
-            }
-        }
-        range[c] = [start as u32, kept as u32];
-    }
-    out.truncate(kept);
 }
 
 fn key3(w: &str) -> [u8; 3] {
@@ -833,8 +830,8 @@ mod tests {
         let mut want = raw.to_vec();
         want.sort();
         want.dedup();
-        if t.hits != want {
-            return Err(format!("hits {:?} != {want:?}", t.hits));
+        if t.all().collect::<Vec<_>>() != want {
+            return Err(format!("hits {:?} != {want:?}", t.all().collect::<Vec<_>>()));
         }
         let mut present: Vec<u16> = want.iter().map(|h| h.concept).collect();
         present.dedup();
@@ -908,8 +905,7 @@ mod tests {
         let v = vocab();
         let t = v.tag("about to pass out, cant breathhe, took 15 pills, a siezure");
         let names: Vec<(&str, u16, u16)> = t
-            .hits
-            .iter()
+            .all()
             .map(|h| (v.name(h.concept), h.from, h.to))
             .collect();
         assert!(names.contains(&("PASS_OUT", 2, 4)), "{names:?}");
