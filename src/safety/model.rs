@@ -364,7 +364,12 @@ fn normalize(message: &str) -> String {
 
 /// [`normalize`] into `out` (cleared first).
 fn normalize_into(message: &str, out: &mut String) {
-    let text = truncate_chars(message, MAX_CHECK_CHARS);
+    // no more bytes than the limit: no more characters either (no need to count)
+    let text = if message.len() <= MAX_CHECK_CHARS {
+        message
+    } else {
+        truncate_chars(message, MAX_CHECK_CHARS)
+    };
     out.clear();
     out.reserve(text.len() + 2);
     out.push(' ');

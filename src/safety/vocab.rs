@@ -470,16 +470,28 @@ impl Vocab {
     }
 
     /// The vocabulary word `word` is a typo of, if any.
+    #[cfg(test)]
     fn correct(&self, word: &str) -> Option<&str> {
+        self.may_correct(word)
+            .then(|| self.closest(word))
+            .flatten()
+    }
+
+    /// Whether `word` may be read as a typo of a vocabulary word (checked before
+    /// [`Vocab::closest`], the costly part): 5 letters or more, no digit, not a stop word
+    /// nor a word never corrected.
+    fn may_correct(&self, word: &str) -> bool {
+        word.len() >= 5
+            && word.is_ascii()
+            && !word.bytes().any(|b| b.is_ascii_digit())
+            && !is_stop(word)
+            && self.flat.not_corrected.get(word.as_bytes()).is_none()
+    }
+
+    /// The vocabulary word closest to `word` within a typo ([`max_typo_distance`]), the
+    /// first in word order among equals, if any (for a word [`Vocab::may_correct`] allows).
+    fn closest(&self, word: &str) -> Option<&str> {
         let n = word.len();
-        if n < 5
-            || !word.is_ascii()
-            || word.bytes().any(|b| b.is_ascii_digit())
-            || is_stop(word)
-            || self.flat.not_corrected.get(word.as_bytes()).is_some()
-        {
-            return None;
-        }
         let max = max_typo_distance(n);
         let bytes = word.as_bytes();
         // Speed, same result: only whole words of a length within reach are compared, and
@@ -561,7 +573,8 @@ impl Vocab {
         // the form each word is read as (a correction, or itself) and what it is (looked
         // up once)
         let mut forms: Vec<(&str, Looked)> = Vec::with_capacity(n);
-        // what each unknown word was read as, so a word repeated is looked up once
+        // what each word that may be a typo was read as, so a word repeated is compared
+        // with the vocabulary once
         let mut seen: FxHashMap<&str, Option<&str>> = FxHashMap::default();
         for i in 0..n {
             let w = words.get(i);
@@ -569,12 +582,16 @@ impl Vocab {
             let read = if looked.known(w) {
                 None
             } else {
-                *seen.entry(w).or_insert_with(|| {
-                    // "throat's" is written "throats": read it as "throat" when that is known
-                    let singular = w
-                        .strip_suffix('s')
-                        .filter(|s| s.len() >= 3 && self.known(s));
-                    singular.or_else(|| self.correct(w))
+                // "throat's" is written "throats": read it as "throat" when that is known
+                let singular = w
+                    .strip_suffix('s')
+                    .filter(|s| s.len() >= 3 && self.known(s));
+                singular.or_else(|| {
+                    if self.may_correct(w) {
+                        *seen.entry(w).or_insert_with(|| self.closest(w))
+                    } else {
+                        None
+                    }
                 })
             };
             match read {
