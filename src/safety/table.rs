@@ -16,10 +16,7 @@ fn head(word: &[u8]) -> u64 {
         Some(b) => u64::from_le_bytes(*b),
         // byte by byte: a copy of a variable length is a call to `memcpy` (perf: 1 in
         // 5 of the instructions of a lookup)
-        None => word
-            .iter()
-            .rev()
-            .fold(0, |h, &b| h << 8 | u64::from(b)),
+        None => word.iter().rev().fold(0, |h, &b| h << 8 | u64::from(b)),
     }
 }
 
@@ -133,7 +130,15 @@ mod tests {
 
     #[test]
     fn a_head_is_the_first_8_bytes_zero_padded() {
-        for w in ["", "a", "my", "breathe", "breathin", "breathing", "unresponsive"] {
+        for w in [
+            "",
+            "a",
+            "my",
+            "breathe",
+            "breathin",
+            "breathing",
+            "unresponsive",
+        ] {
             let mut b = [0u8; 8];
             let n = w.len().min(8);
             b[..n].copy_from_slice(&w.as_bytes()[..n]);

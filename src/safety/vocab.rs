@@ -472,9 +472,7 @@ impl Vocab {
     /// The vocabulary word `word` is a typo of, if any.
     #[cfg(test)]
     fn correct(&self, word: &str) -> Option<&str> {
-        self.may_correct(word)
-            .then(|| self.closest(word))
-            .flatten()
+        self.may_correct(word).then(|| self.closest(word)).flatten()
     }
 
     /// Whether `word` may be read as a typo of a vocabulary word (checked before
@@ -689,7 +687,14 @@ fn group_hits(
         at += count;
     }
     out.clear();
-    out.resize(raw.len(), Hit { concept: 0, from: 0, to: 0 });
+    out.resize(
+        raw.len(),
+        Hit {
+            concept: 0,
+            from: 0,
+            to: 0,
+        },
+    );
     for h in raw {
         let r = &mut range[usize::from(h.concept)];
         let (start, end) = (r[0] as usize, r[1] as usize);
@@ -848,7 +853,10 @@ mod tests {
         want.sort();
         want.dedup();
         if t.all().collect::<Vec<_>>() != want {
-            return Err(format!("hits {:?} != {want:?}", t.all().collect::<Vec<_>>()));
+            return Err(format!(
+                "hits {:?} != {want:?}",
+                t.all().collect::<Vec<_>>()
+            ));
         }
         let mut present: Vec<u16> = want.iter().map(|h| h.concept).collect();
         present.dedup();
@@ -877,7 +885,12 @@ mod tests {
             }
         }
         let mut t = Tagged::default();
-        for (raw, concepts) in [(&raw[..], 13), (&raw[..40], 200), (&[][..], 13), (&raw[..], 13)] {
+        for (raw, concepts) in [
+            (&raw[..], 13),
+            (&raw[..40], 200),
+            (&[][..], 13),
+            (&raw[..], 13),
+        ] {
             check_grouping(&mut t, raw, concepts).unwrap();
         }
         assert!(raw.len() > 400, "{} hits", raw.len());
@@ -921,10 +934,8 @@ mod tests {
     fn tags_words_prefixes_phrases_and_numbers() {
         let v = vocab();
         let t = v.tag("about to pass out, cant breathhe, took 15 pills, a siezure");
-        let names: Vec<(&str, u16, u16)> = t
-            .all()
-            .map(|h| (v.name(h.concept), h.from, h.to))
-            .collect();
+        let names: Vec<(&str, u16, u16)> =
+            t.all().map(|h| (v.name(h.concept), h.from, h.to)).collect();
         assert!(names.contains(&("PASS_OUT", 2, 4)), "{names:?}");
         assert!(names.contains(&("BREATHE", 5, 6)), "{names:?}");
         assert!(names.contains(&("SEIZURE", 10, 11)), "{names:?}");
