@@ -97,10 +97,12 @@ fn session5_heldout_does_not_fall_back() {
 /// Session 5's second held-out 40 % (`safety_tune6_heldout.jsonl`, written with
 /// `safety_tune6.jsonl` before the model was retrained, never trained on): with the rules
 /// and the model of session 5 merged, emergency 53/55, crisis 40/44, false alarms 4/80
-/// (before: 53/55, 39/44, 7/80). One more miss or false alarm fails.
+/// (before: 53/55, 39/44, 7/80). Session 7's model: 54/55, 41/44, 5/80 (one false alarm
+/// more here, one fewer on blind6 and two fewer on safety_tune11_heldout; docs/safety.md,
+/// "Session 7: recall"). One more miss or false alarm fails.
 #[test]
 fn session5_model_heldout_does_not_fall_back() {
-    assert_not_below("safety_tune6_heldout.jsonl", 0.96, 0.90, 0.05);
+    assert_not_below("safety_tune6_heldout.jsonl", 0.96, 0.93, 0.063);
 }
 
 /// Session 5's crisis round held out 40 % of its messages (`safety_tune7_heldout.jsonl`,
@@ -145,6 +147,23 @@ fn session6_tune_half_does_not_fall_back() {
 #[test]
 fn session6_later_batches_do_not_fall_back() {
     assert_not_below("safety_tune8b.jsonl", 0.99, 0.892, 0.1);
+}
+
+/// Session 7's held-out 40 % (`safety_tune11_heldout.jsonl`, written with
+/// `safety_tune11.jsonl` before anything was scored, never tuned or trained on): emergency
+/// 24/24, crisis 48/52 -> 50/52, false alarms 5/30 -> 3/30 with the session's model. One
+/// more miss or false alarm fails.
+#[test]
+fn session7_heldout_does_not_fall_back() {
+    assert_not_below("safety_tune11_heldout.jsonl", 1.0, 0.96, 0.101);
+}
+
+/// Session 7's tune half (`safety_tune11.jsonl`, tuned and trained on): crisis 71/79 ->
+/// 79/79 with the session's rule families and model, emergency 25/25, false alarms 8/50
+/// (left to the false-alarm work). One more miss or false alarm fails.
+#[test]
+fn session7_tune_half_does_not_fall_back() {
+    assert_not_below("safety_tune11.jsonl", 1.0, 1.0, 0.161);
 }
 
 /// Asserts that the held-out file `name` keeps emergency recall >= `e`, crisis recall >=

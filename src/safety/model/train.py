@@ -26,10 +26,12 @@ Text and features (mirrored exactly by src/safety/model.rs; the parity test chec
   * bucket = FNV-1a 32-bit hash of the feature's UTF-8 bytes, modulo BUCKETS;
   * z = bias + (sum over occurrences of weight[bucket]) / sqrt(occurrences); p = 1/(1+e^-z).
 
-Weights are quantised to integers (times `step`) and pruned; the thresholds are chosen by
-5-fold cross-validation on the training data: the lowest threshold (highest recall) at
-which the model alone raises at most 1 % false alarms on the training negatives, counted
-separately on the hard negatives (tune + dev) and on the general medical questions.
+Weights are quantised to integers (times `step`) and pruned; a crisis example weighs
+CLASS_WEIGHT in the loss. The thresholds are chosen by 5-fold cross-validation on the
+training data, each class on its own: the lowest threshold (highest recall) at which that
+class alone raises at most FA_BUDGET[class] false alarms (emergency 0.6 %, crisis 1.25 %)
+on the training negatives, counted separately on the hard negatives (tune + dev) and on
+the general medical questions.
 
 The veto level: when a rule fires but both probabilities are below it, the model keeps
 the rule quiet (src/safety/mod.rs; moderators turn it off with `veto = false` in
@@ -53,23 +55,31 @@ EPOCHS = 12
 LR = 0.5
 L2 = 1e-5
 SEED = 20261130
-FA_BUDGET = 0.01
+# False alarms each class may raise on its own, as a share of each group of training
+# negatives (hard, general), out of fold: a missed crisis is the failure the rules
+# generalise worst on, so crisis gets the larger share (session 7).
+FA_BUDGET = {"emergency": 0.006, "crisis": 0.0125}
+# Weight of a positive example of each class in the loss (a crisis example counts 3
+# times: crisis wording varies most and its examples are fewer; session 7, chosen by the
+# held-out curves of docs/safety.md).
+CLASS_WEIGHT = {"emergency": 1.0, "crisis": 3.0}
+# Weight of a hard negative (tune files, dev) in the loss: with crisis examples weighted up,
+# the hard negatives written to look like them ("i keep cutting myself shaving") must weigh
+# more too, or the model raises the notice on them (session 7: out of fold, crisis recall
+# 0.644 -> 0.670 and emergency 0.756 -> 0.769 at the same false-alarm budgets).
+HARD_NEGATIVE_WEIGHT = 2.0
 VETO_MARGIN = 0.5  # the veto level is this share of the lowest out-of-fold positive
 KEEP = 50000  # buckets kept (largest weights)
 QMAX = 32767
 CLASSES = ("emergency", "crisis")
-# Tune files the model is not trained on, with the reason. safety_tune7 (crisis only, for
-# a round of crisis rules): training on it moved the emergency threshold from 0.84 to 0.86
-# by the same cross-validation rule, and the held-out sets lost three emergencies for two
-# crises; a missed emergency is the worst failure, so that change was reverted.
-# safety_tune9 (session 6, a round of guards against false alarms): training on it moved
-# the thresholds to 0.82 / 0.87 and, for one false alarm fewer on blind5, lost an
-# emergency on blind4 and on blind5 and a crisis on safety_tune8_heldout; reverted.
-# safety_tune8b (session 6, the crisis helper's later probe batches; tried with its first 505 messages): with it
-# the same rule moved the thresholds to 0.85 / 0.91 and the held-out sets lost messages
-# (safety_tune8_heldout crisis 37 -> 36/45, safety_tune6_heldout emergency 54 -> 53/55,
-# crisis 40 -> 39/44), so it tunes the rules only.
-NOT_TRAINED = {"safety_tune7.jsonl", "safety_tune8b.jsonl", "safety_tune9.jsonl"}
+# Tune files the model is not trained on, with the reason (none since session 7). Sessions
+# 5-6 left out safety_tune7, safety_tune8b and safety_tune9 because training on them moved
+# the thresholds under the old shared-budget rule (0.84 -> 0.86, 0.85 / 0.91, 0.82 / 0.87)
+# and the held-out sets lost messages. Session 7 chooses each class's threshold on its own
+# budget (pick_threshold), which keeps the emergency threshold where it was; with them
+# and the crisis weight the held-out sets gained crises at the same false alarms
+# (docs/safety.md, "Session 7: recall").
+NOT_TRAINED = set()
 # every tests/data/safety_tune*.jsonl that is not a held-out file, in name order
 TUNE = sorted(
     os.path.basename(p)
@@ -198,8 +208,9 @@ def sigmoid(z):
     return e / (1.0 + e)
 
 
-def train(examples, labels, seed):
-    """SGD on both classes at once. examples: [(counts, n)], labels: [alert or None]."""
+def train(examples, labels, seed, hard=None):
+    """SGD on both classes at once. examples: [(counts, n)], labels: [alert or None],
+    hard: [whether the example is a hard negative] (weighted HARD_NEGATIVE_WEIGHT)."""
     w = [dict(), dict()]
     bias = [0.0, 0.0]
     rng = random.Random(seed)
@@ -215,7 +226,11 @@ def train(examples, labels, seed):
                 z = bias[c]
                 for b, k in counts.items():
                     z += wc.get(b, 0.0) * k * scale
-                g = sigmoid(z) - (1.0 if labels[i] == CLASSES[c] else 0.0)
+                y = 1.0 if labels[i] == CLASSES[c] else 0.0
+                if y:
+                    g = (sigmoid(z) - y) * CLASS_WEIGHT[CLASSES[c]]
+                else:
+                    g = sigmoid(z) * (HARD_NEGATIVE_WEIGHT if hard and hard[i] else 1.0)
                 if abs(g) < 1e-4:
                     continue
                 step = lr * g * scale
@@ -262,25 +277,26 @@ def fires(p, t):
 
 
 def pick_threshold(probs, rows):
-    """The thresholds (emergency, crisis), each 0.50-0.99, with the highest mean recall of
-    the two classes while raising at most FA_BUDGET false alarms on each group of negatives (ties: the
-    higher thresholds)."""
+    """The thresholds (emergency, crisis), each 0.50-0.99 and chosen on its own: the lowest
+    (highest recall) at which that class alone raises at most FA_BUDGET[class] false alarms
+    on every group of negatives (hard, general). Choosing each class on its own budget keeps
+    one class's threshold from moving when the other's examples change (before session 7
+    the pair with the highest mean recall under one shared budget was taken, and the
+    emergency threshold jumped with every new crisis file)."""
     groups = {}
     for p, (_, a, g) in zip(probs, rows):
         if a is None:
             groups.setdefault(g, []).append(p)
-    pos = {c: [p for p, (_, a, _) in zip(probs, rows) if a == c] for c in CLASSES}
-    best = None
-    grid = [x / 100.0 for x in range(99, 49, -1)]
-    for te in grid:
-        for tc in grid:
-            t = (te, tc)
-            if any(sum(fires(p, t) for p in v) > FA_BUDGET * len(v) for v in groups.values()):
-                continue
-            hit = sum(sum(fires(p, t) for p in v) / len(v) for v in pos.values())
-            if best is None or hit > best[0]:
-                best = (hit, t)
-    return best[1] if best else (0.99, 0.99)
+    out = []
+    for c, name in enumerate(CLASSES):
+        best = 0.99
+        for t in [x / 100.0 for x in range(99, 49, -1)]:
+            if all(sum(p[c] >= t for p in v) <= FA_BUDGET[name] * len(v) for v in groups.values()):
+                best = t
+            else:
+                break
+        out.append(best)
+    return tuple(out)
 
 
 def report(probs, rows, t, out):
@@ -292,10 +308,16 @@ def report(probs, rows, t, out):
         out.append("false alarms (%s negatives) %d/%d = %.4f" % (g, sum(neg), len(neg), sum(neg) / max(1, len(neg))))
 
 
+def hard_negatives(rows):
+    """Whether each row is a hard negative (a tune or dev message with no alert)."""
+    return [a is None and g == "hard" for _, a, g in rows]
+
+
 def cross_validate(rows, examples):
     """Out-of-fold probabilities of the labelled rows (rows of group `lexicon` are always
     trained on, never scored)."""
     labels = [a for _, a, _ in rows]
+    hard = hard_negatives(rows)
     scored = [i for i, r in enumerate(rows) if r[2] != "lexicon"]
     extra = [i for i, r in enumerate(rows) if r[2] == "lexicon"]
     idx = list(scored)
@@ -305,7 +327,8 @@ def cross_validate(rows, examples):
     for f, test in enumerate(folds):
         held = set(test)
         tr = [i for i in scored if i not in held] + extra
-        w, bias = train([examples[i] for i in tr], [labels[i] for i in tr], SEED + 10 + f)
+        w, bias = train([examples[i] for i in tr], [labels[i] for i in tr], SEED + 10 + f,
+                        [hard[i] for i in tr])
         m = quantise(w, bias)
         for i in test:
             probs[i] = predict(m, rows[i][0])
@@ -355,7 +378,7 @@ def main():
         print(l)
     if cv_only:
         return
-    w, bias = train(examples, [a for _, a, _ in rows], SEED)
+    w, bias = train(examples, [a for _, a, _ in rows], SEED, hard_negatives(rows))
     model = quantise(w, bias)
     step, biases, q = model
     gen_fa = sum(fires(predict(model, t), threshold) for t, _, _ in gen_rest)
