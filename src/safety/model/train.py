@@ -69,7 +69,10 @@ CLASSES = ("emergency", "crisis")
 # the same rule moved the thresholds to 0.85 / 0.91 and the held-out sets lost messages
 # (safety_tune8_heldout crisis 37 -> 36/45, safety_tune6_heldout emergency 54 -> 53/55,
 # crisis 40 -> 39/44), so it tunes the rules only.
-NOT_TRAINED = {"safety_tune7.jsonl", "safety_tune8b.jsonl", "safety_tune9.jsonl"}
+# safety_tune10 (session 7, a false-alarm probe like safety_tune9): left out for the same
+# reason until a retrain with it is measured on every held-out set.
+NOT_TRAINED = {"safety_tune7.jsonl", "safety_tune8b.jsonl", "safety_tune9.jsonl",
+               "safety_tune10.jsonl"}
 # every tests/data/safety_tune*.jsonl that is not a held-out file, in name order
 TUNE = sorted(
     os.path.basename(p)
