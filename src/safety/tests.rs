@@ -528,3 +528,109 @@ fn each_may_match_visits_the_patterns_whose_bit_is_set() {
 fn own_len(t: &vocab::Tagged) -> usize {
     t.may_match.len()
 }
+
+/// session 7: the windowed veto reads the rule's sentence with one sentence either side,
+/// so a long story around an emergency cannot dilute it, and a game told in another part
+/// of the message does not silence it.
+#[test]
+fn the_window_veto_reads_the_rules_sentence_with_one_either_side() {
+    let strong_rule = "[[rule]]\ncategory = 'crisis-active'\nalert = 'crisis'\nstrong = true\n\
+                       match = ['COLLAPSED']\n";
+    let r = rules(&format!("{COLLAPSE_RULE}[model]\nwindow_veto = 0.05\n"))
+        .with_model(Some(game_model()));
+    assert_eq!(r.window_veto().map(|(l, _)| l), Some(0.05));
+    assert!(
+        !r.model_veto(),
+        "the whole-message veto is a separate switch"
+    );
+    // the model is sure in the rule's window: kept quiet, and explained
+    assert_eq!(r.check("my guy collapsed in the game"), None);
+    let a = r.assess("my guy collapsed in the game");
+    assert_eq!(a.alert, None, "{a:?}");
+    let quiet = a.findings[0].suppressed.as_ref().expect("kept quiet");
+    assert_eq!(quiet.guard, WINDOW_VETO);
+    assert_eq!(quiet.origin, "s.toml:11", "where the level was set");
+    let v = quiet.window_veto.as_ref().expect("the veto's reasons");
+    assert_eq!(v.window, "my guy collapsed in the game");
+    assert!(v.probability[0] < 0.05 && v.probability[1] < 0.05 && v.level == 0.05);
+    // one sentence away is still in the window; two sentences away is not
+    assert_eq!(r.check("new game. my guy collapsed"), None);
+    let far = "the game was on. we were eating. my dad collapsed";
+    assert_eq!(r.check(far), Some(Alert::Emergency));
+    assert_eq!(r.assess(far).alert, Some(Alert::Emergency));
+    // a message without sentence breaks: at most WINDOW_WORDS words either side
+    let runon = format!(
+        "game game game game {}my dad collapsed",
+        "and then ".repeat(11)
+    );
+    assert_eq!(r.check(&runon), Some(Alert::Emergency), "{runon}");
+    let near = format!(
+        "game game game game {}my dad collapsed",
+        "and then ".repeat(8)
+    );
+    assert_eq!(r.check(&near), None, "{near}");
+    // a loud occurrence elsewhere keeps the alert: every occurrence must be vetoed
+    let two = "my guy collapsed in the game. later on. and then. my dad collapsed";
+    assert_eq!(r.check(two), Some(Alert::Emergency));
+    assert_eq!(r.assess(two).alert, Some(Alert::Emergency));
+    // no window, no veto: rules that did not fire, and a message without the model
+    let plain = rules(&format!("{COLLAPSE_RULE}[model]\nwindow_veto = 0.05\n"));
+    assert_eq!(
+        plain.check("my guy collapsed in the game"),
+        Some(Alert::Emergency)
+    );
+    // strong rules are never vetoed
+    let s = rules(&format!(
+        "{COLLAPSE_RULE}{strong_rule}[model]\nwindow_veto = 0.05\n"
+    ))
+    .with_model(Some(game_model()));
+    assert_eq!(s.check("my guy collapsed in the game"), Some(Alert::Crisis));
+    // off: 0 or absent
+    for body in [
+        format!("{COLLAPSE_RULE}[model]\nwindow_veto = 0.0\n"),
+        COLLAPSE_RULE.to_string(),
+    ] {
+        let off = rules(&body).with_model(Some(game_model()));
+        assert_eq!(off.window_veto(), None);
+        assert_eq!(
+            off.check("my guy collapsed in the game"),
+            Some(Alert::Emergency)
+        );
+    }
+}
+
+#[test]
+fn the_window_veto_level_is_checked_with_its_line() {
+    for bad in ["0.5", "-0.1", "2.0"] {
+        let p = problems(&format!("{NOTICES}[model]\nwindow_veto = {bad}\n"));
+        assert!(
+            p.iter()
+                .any(|m| m.starts_with("s.toml:5: `window_veto` is a probability")),
+            "{bad}: {p:?}"
+        );
+    }
+    let p = problems(&format!("{NOTICES}[model]\nwindow_veto = 'low'\n"));
+    assert!(p.iter().any(|m| m.contains("s.toml")), "{p:?}");
+}
+
+#[test]
+fn loud_windows_lists_every_occurrence_no_guard_keeps_quiet() {
+    let r = rules(COLLAPSE_RULE);
+    let w = r.loud_windows(
+        "fine. he collapsed. fine again. fine. she collapsed",
+        1,
+        true,
+    );
+    let windows: Vec<&str> = w.iter().map(|w| w.window.as_str()).collect();
+    assert_eq!(
+        windows,
+        ["fine he collapsed fine again", "fine she collapsed"],
+        "{w:?}"
+    );
+    assert!(w.iter().all(|w| w.alert == Alert::Emergency && !w.strong));
+    assert_eq!(
+        r.loud_windows("he collapsed", 0, true)[0].window,
+        "he collapsed"
+    );
+    assert!(r.loud_windows("all fine", 1, true).is_empty());
+}
