@@ -277,29 +277,6 @@ fn safety_explanation(a: &crate::safety::Assessment) -> String {
                     f.words
                 );
             }
-            Some(
-                g @ crate::safety::Suppression {
-                    window_veto: Some(v),
-                    ..
-                },
-            ) => {
-                let _ = writeln!(
-                    s,
-                    "  kept quiet: {} / {} rule \"{}\" ({}) on \"{}\", by the model's window \
-                     veto ({}): on the window \"{}\" emergency {:.4}, crisis {:.4}, both below \
-                     the level {:.4} (moderators: `window_veto = 0` under [model] turns it off)",
-                    f.alert.as_str(),
-                    f.category,
-                    f.pattern,
-                    f.origin,
-                    f.words,
-                    g.origin,
-                    v.window,
-                    v.probability[0],
-                    v.probability[1],
-                    v.level
-                );
-            }
             Some(g) => {
                 let _ = writeln!(
                     s,

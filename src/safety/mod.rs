@@ -156,10 +156,6 @@ pub struct Rules {
     model: Option<Arc<Model>>,
     /// Whether the model may veto a rule's alert (`[model] veto`, default on).
     model_veto: bool,
-    /// session 7: the model's windowed veto (`[model] window_veto`): a non-strong rule's
-    /// occurrence is kept quiet when both model probabilities on its window (its sentence
-    /// with [`WINDOW_RADIUS`] sentences either side) are below this level; `file:line`.
-    window_veto: Option<(f64, String)>,
     /// pattern ids by concept: the patterns that can only match a message where the
     /// concept has a hit (each pattern is listed under the concepts of one of its parts);
     /// concept `c`'s are `trigger_ids[trigger_ends[c]..trigger_ends[c + 1]]` (one flat
@@ -197,42 +193,6 @@ pub struct Suppression {
     pub guard: String,
     pub origin: String,
     pub words: String,
-    /// When the model's windowed veto kept it quiet (the guard is then [`WINDOW_VETO`]).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub window_veto: Option<WindowVeto>,
-}
-
-/// Name shown for the model's windowed veto where a guard's name would be.
-pub const WINDOW_VETO: &str = "the model's window veto";
-
-/// Sentences either side of a rule's sentence that the windowed veto lets the model read.
-pub const WINDOW_RADIUS: u16 = 1;
-
-/// At most this many words either side of a rule's words in its window.
-pub const WINDOW_WORDS: usize = 20;
-
-/// session 7: why the model's windowed veto kept one rule occurrence quiet.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct WindowVeto {
-    /// The words the model read: the rule's sentence with [`WINDOW_RADIUS`] sentences
-    /// either side.
-    pub window: String,
-    /// `[emergency, crisis]` probabilities on the window, both below `level`.
-    pub probability: [f64; 2],
-    pub level: f64,
-}
-
-impl Eq for WindowVeto {}
-
-/// One rule occurrence a guard did not keep quiet, before any veto (for tools that
-/// choose the windowed veto's level: `src/safety/model/window_level.py`).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct LoudWindow {
-    pub alert: Alert,
-    pub category: String,
-    pub strong: bool,
-    /// The rule's sentence with the requested sentences either side, as read.
-    pub window: String,
 }
 
 /// Everything the safety check saw in a message (for `ask --explain`).
@@ -478,8 +438,6 @@ impl Rules {
         self.read_into(message, t);
         let t = &*t;
         let mut cache = GuardCache::new(self.guards.len());
-        // (first word, end, vetoed) of the windows the model has read
-        let mut windows: Vec<(usize, usize, bool)> = Vec::new();
         for alert in [Alert::Crisis, Alert::Emergency] {
             for rule in self.rules.iter().filter(|r| r.alert == alert) {
                 let fired = self.each_may_match(&rule.patterns, t, |p| {
@@ -491,9 +449,7 @@ impl Rules {
                         rule.across_sentences,
                         t,
                         |s, parts| {
-                            if self.suppressor(rule, s, parts, t, &mut cache).is_none()
-                                && !self.window_vetoes(rule, s, t, &mut windows)
-                            {
+                            if self.suppressor(rule, s, parts, t, &mut cache).is_none() {
                                 fired = true;
                                 return true;
                             }
@@ -520,7 +476,6 @@ impl Rules {
         for rule in &self.rules {
             for p in &rule.patterns {
                 let mut first_quiet: Option<(Span, usize, Span)> = None;
-                let mut first_vetoed: Option<(Span, WindowVeto)> = None;
                 let mut loud: Option<Span> = None;
                 self.occurrences(
                     p,
@@ -529,16 +484,10 @@ impl Rules {
                     rule.across_sentences,
                     &t,
                     |s, parts| match self.suppressor(rule, s, parts, &t, &mut cache) {
-                        None => match self.window_veto_of(rule, s, &t) {
-                            None => {
-                                loud = Some(s);
-                                true
-                            }
-                            Some(v) => {
-                                first_vetoed.get_or_insert((s, v));
-                                false
-                            }
-                        },
+                        None => {
+                            loud = Some(s);
+                            true
+                        }
                         Some((g, gs)) => {
                             first_quiet.get_or_insert((s, g, gs));
                             false
@@ -556,17 +505,6 @@ impl Rules {
                 };
                 if let Some(s) = loud {
                     findings.push(finding(s, None));
-                } else if let Some((s, v)) = first_vetoed {
-                    let origin = self.window_veto.as_ref().map_or("", |(_, o)| o.as_str());
-                    findings.push(finding(
-                        s,
-                        Some(Suppression {
-                            guard: WINDOW_VETO.to_string(),
-                            origin: origin.to_string(),
-                            words: v.window.clone(),
-                            window_veto: Some(v),
-                        }),
-                    ));
                 } else if let Some((s, g, gs)) = first_quiet {
                     let guard = &self.guards[g];
                     findings.push(finding(
@@ -575,7 +513,6 @@ impl Rules {
                             guard: guard.name.clone(),
                             origin: guard.origin.clone(),
                             words: self.read_as(&t, gs),
-                            window_veto: None,
                         }),
                     ));
                 }
@@ -608,87 +545,6 @@ impl Rules {
                 .collect(),
             findings,
         }
-    }
-
-    /// session 7: whether the model's windowed veto keeps this occurrence of `rule`
-    /// quiet (never a strong rule); `memo` keeps the windows already read.
-    fn window_vetoes(
-        &self,
-        rule: &Rule,
-        s: Span,
-        t: &Tagged,
-        memo: &mut Vec<(usize, usize, bool)>,
-    ) -> bool {
-        let (Some((level, _)), Some(model), false) =
-            (&self.window_veto, self.model.as_deref(), rule.strong)
-        else {
-            return false;
-        };
-        let (from, to) = window_range(t, s, WINDOW_RADIUS);
-        if let Some(&(_, _, v)) = memo.iter().find(|(a, b, _)| (*a, *b) == (from, to)) {
-            return v;
-        }
-        let p = model.probabilities(&window_text(t, (from, to)));
-        let vetoed = p[0] < *level && p[1] < *level;
-        memo.push((from, to, vetoed));
-        vetoed
-    }
-
-    /// [`Rules::window_vetoes`] with what the model read and said (for `assess`).
-    fn window_veto_of(&self, rule: &Rule, s: Span, t: &Tagged) -> Option<WindowVeto> {
-        let (Some((level, _)), Some(model), false) =
-            (&self.window_veto, self.model.as_deref(), rule.strong)
-        else {
-            return None;
-        };
-        let window = window_text(t, window_range(t, s, WINDOW_RADIUS));
-        let probability = model.probabilities(&window);
-        (probability[0] < *level && probability[1] < *level).then_some(WindowVeto {
-            window,
-            probability,
-            level: *level,
-        })
-    }
-
-    /// The windowed veto's level and where it was set, when it is on.
-    pub fn window_veto(&self) -> Option<(f64, &str)> {
-        self.window_veto.as_ref().map(|(l, o)| (*l, o.as_str()))
-    }
-
-    /// Every rule occurrence of `message` no guard keeps quiet (before any veto; with
-    /// `guarded = false`, every occurrence), with its sentence and `radius` sentences
-    /// either side: the data the windowed veto's level is chosen from
-    /// (`src/safety/model/window_level.py`).
-    pub fn loud_windows(&self, message: &str, radius: u16, guarded: bool) -> Vec<LoudWindow> {
-        let t = self.read(message);
-        let mut cache = GuardCache::new(self.guards.len());
-        let mut out: Vec<LoudWindow> = Vec::new();
-        for rule in &self.rules {
-            for p in &rule.patterns {
-                self.occurrences(
-                    p,
-                    rule.gap,
-                    rule.any_order,
-                    rule.across_sentences,
-                    &t,
-                    |s, parts| {
-                        if !guarded || self.suppressor(rule, s, parts, &t, &mut cache).is_none() {
-                            let w = LoudWindow {
-                                alert: rule.alert,
-                                category: rule.category.clone(),
-                                strong: rule.strong,
-                                window: window_text(&t, window_range(&t, s, radius)),
-                            };
-                            if !out.contains(&w) {
-                                out.push(w);
-                            }
-                        }
-                        false
-                    },
-                );
-            }
-        }
-        out
     }
 
     /// Words `s` as the detector read them (corrections shown as `typed(->read)`).
@@ -1134,31 +990,3 @@ pub const BUNDLED: &[(&str, &str)] = &[
 
 #[cfg(test)]
 mod tests;
-
-/// The word range `from..to` of the window around `s`: its sentences with `radius`
-/// sentences either side, cut to [`WINDOW_WORDS`] words either side of `s` (a message
-/// without sentence breaks is not read whole).
-fn window_range(t: &Tagged, s: Span, radius: u16) -> (usize, usize) {
-    let w = &t.words.words;
-    if w.is_empty() {
-        return (0, 0);
-    }
-    let first = s.from.min(w.len() - 1);
-    let last = (s.to.max(s.from + 1).min(w.len()) - 1).max(first);
-    let lo = w[first].sentence.saturating_sub(radius);
-    let hi = w[last].sentence.saturating_add(radius);
-    let mut from = first;
-    while from > 0 && w[from - 1].sentence >= lo && first - (from - 1) <= WINDOW_WORDS {
-        from -= 1;
-    }
-    let mut to = last + 1;
-    while to < w.len() && w[to].sentence <= hi && to - last <= WINDOW_WORDS {
-        to += 1;
-    }
-    (from, to)
-}
-
-/// Words `from..to` joined by spaces (the model normalizes them again).
-fn window_text(t: &Tagged, (from, to): (usize, usize)) -> String {
-    t.words.span(from, to)
-}

@@ -25,8 +25,6 @@
 //!
 //! [model]                  # the safety model's switches (at most once)
 //! veto = false             # the default; true: the model may keep a rule quiet
-//! window_veto = 0.01       # session 7: the model keeps a (non-strong) rule quiet when
-//!                          # both its probabilities on the rule's window are below this
 //! ```
 //!
 //! Every problem is collected with its file and line and worded for a moderator.
@@ -62,8 +60,6 @@ struct RawFile {
 #[serde(deny_unknown_fields)]
 struct RawModel {
     veto: Option<bool>,
-    /// session 7: the windowed veto's level (0 or absent: off)
-    window_veto: Option<Spanned<f64>>,
 }
 
 #[derive(serde::Deserialize)]
@@ -179,8 +175,6 @@ pub(super) struct Builder {
     /// `[model] veto`, and where the `[model]` table was
     model_veto: Option<bool>,
     model_seen: Option<(String, usize)>,
-    /// `[model] window_veto` (a level above 0) and its `file:line`
-    window_veto: Option<(f64, String)>,
     /// list name -> (entries with their origin and line)
     lists: BTreeMap<String, Vec<(String, String, usize)>>,
     never_correct: Vec<String>,
@@ -294,22 +288,7 @@ impl Builder {
                 self.problem(origin, Some(line), message);
             } else {
                 self.model_seen = Some((origin.to_string(), line));
-                let model = model.into_inner();
-                self.model_veto = model.veto;
-                if let Some(level) = model.window_veto {
-                    let at = line_at(text, level.span().start);
-                    let v = *level.get_ref();
-                    if !(0.0..0.5).contains(&v) {
-                        let message = format!(
-                            "`window_veto` is a probability from 0 (off) up to (not including) \
-                             0.5, not {v}: the model keeps a rule quiet only when it is sure \
-                             nothing urgent is happening"
-                        );
-                        self.problem(origin, Some(at), message);
-                    } else if v > 0.0 {
-                        self.window_veto = Some((v, format!("{origin}:{at}")));
-                    }
-                }
+                self.model_veto = model.into_inner().veto;
             }
         }
         for (name, list) in raw.words {
@@ -599,7 +578,6 @@ impl Builder {
                 // Off unless a moderator turns it on: a diluted long message can fall below the
                 // veto level even with an emergency sentence in it (docs/safety.md).
                 model_veto: self.model_veto.unwrap_or(false),
-                window_veto: self.window_veto.take(),
                 trigger_ends: Vec::new(),
                 trigger_ids: Vec::new(),
                 untriggered: Vec::new(),
