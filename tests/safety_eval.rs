@@ -5,7 +5,8 @@
 //! - `tests/data/safety_tune.jsonl` (tuned on) must stay at the level reached, and so must
 //!   `safety_tune2.jsonl` to `safety_tune5b.jsonl` (tuned on too).
 //! - `tests/data/safety_tune5_heldout.jsonl`, `safety_tune6_heldout.jsonl`,
-//!   `safety_tune7_heldout.jsonl` and `safety_tune9_heldout.jsonl` (held out: never tuned or
+//!   `safety_tune7_heldout.jsonl`, `safety_tune9_heldout.jsonl` and
+//!   `safety_tune10_heldout.jsonl` (held out: never tuned or
 //!   trained on) must not fall back, nor must `safety_tune8_heldout.jsonl` (session 6) and
 //!   its tune half `safety_tune8.jsonl`.
 //! - The labelled dev set: every emergency flagged, no false alarm.
@@ -87,11 +88,12 @@ fn heldout_half_does_not_fall_back() {
 
 /// Session 5's held-out 40 % (`safety_tune5_heldout.jsonl`, written with
 /// `safety_tune5.jsonl` before any rule was changed, never tuned on): the level reached,
-/// emergency 58/61, crisis 26/28, false alarms 6/73 (before: 58/61, 26/28, 9/73). One more
-/// miss or false alarm fails.
+/// emergency 58/61, crisis 26/28, false alarms 6/73 (before: 58/61, 26/28, 9/73); since
+/// session 6, crisis 27/28, and since session 7 false alarms 4/73. One more miss or false
+/// alarm fails.
 #[test]
 fn session5_heldout_does_not_fall_back() {
-    assert_not_below("safety_tune5_heldout.jsonl", 0.95, 0.92, 0.085);
+    assert_not_below("safety_tune5_heldout.jsonl", 0.95, 0.96, 0.06);
 }
 
 /// Session 5's second held-out 40 % (`safety_tune6_heldout.jsonl`, written with
@@ -116,10 +118,21 @@ fn session5_crisis_heldout_does_not_fall_back() {
 /// Session 6's false-alarm round held out 40 % of its messages
 /// (`safety_tune9_heldout.jsonl`, split by a seeded shuffle per category before any rule
 /// was scored or changed, never tuned on): emergency 22/24, crisis 11/12, false alarms
-/// 7/70 (before: 22/24, 11/12, 8/70). One more miss or false alarm fails.
+/// 7/70 (before: 22/24, 11/12, 8/70); since session 7, false alarms 6/70. One more miss or
+/// false alarm fails.
 #[test]
 fn session6_false_alarm_heldout_does_not_fall_back() {
-    assert_not_below("safety_tune9_heldout.jsonl", 0.91, 0.91, 0.105);
+    assert_not_below("safety_tune9_heldout.jsonl", 0.91, 0.91, 0.09);
+}
+
+/// Session 7's false-alarm round held out 40 % of its messages
+/// (`safety_tune10_heldout.jsonl`, 113 messages split by a seeded shuffle per category
+/// before anything was scored, never tuned or trained on): emergency 33/33, crisis 11/12,
+/// false alarms 7/68 before and after session 7 (the ceiling, 0.02, is not met).
+/// One more miss or false alarm fails.
+#[test]
+fn session7_false_alarm_heldout_does_not_fall_back() {
+    assert_not_below("safety_tune10_heldout.jsonl", 1.0, 0.91, 0.105);
 }
 
 /// Session 6's held-out 40 % (`safety_tune8_heldout.jsonl`, split by a seeded shuffle from
