@@ -192,7 +192,10 @@ impl Index {
         // use are the FAQ's vocabulary. Groups no question uses (the outside topics at the
         // end of `synonyms.toml`: pets, creams, children) are neither.
         let term_of = |w: &str| {
-            let t = index.synonyms.group_of(w).map_or(w, |g| index.synonyms.term(g));
+            let t = index
+                .synonyms
+                .group_of(w)
+                .map_or(w, |g| index.synonyms.term(g));
             index.term_ids.get(t).copied()
         };
         let mut subject_groups = Vec::new();

@@ -250,8 +250,7 @@ impl Index {
                 ws[i].unit = true;
             }
             let w = &ws[i];
-            if w.stop || w.unit || has_digit(w.raw) || self.question_words.contains(&w.stem)
-            {
+            if w.stop || w.unit || has_digit(w.raw) || self.question_words.contains(&w.stem) {
                 continue;
             }
             match seen.entry(raw_words[i].as_str()) {
@@ -381,7 +380,11 @@ impl Index {
                 // "400mg", "l4", "2nd"): how much, how long or where, not what is asked
                 let number = w.unit || starts_with_digit(w.raw) || (!known && has_digit(w.raw));
                 if !known {
-                    surface_weights[at] = if number { UNKNOWN_NUMBER_WEIGHT } else { salience };
+                    surface_weights[at] = if number {
+                        UNKNOWN_NUMBER_WEIGHT
+                    } else {
+                        salience
+                    };
                 }
                 out.push(Analyzed {
                     from: w.raw.to_string(),
@@ -721,13 +724,12 @@ impl Index {
     /// The terms of `scored` (a word range of the message) the near-miss guard reads: in
     /// a long message, only those of its question-like sentences and the sentence before
     /// each (the story around them says who is asking, rarely what), elsewhere all.
-    fn guarded(&self, reading: &Reading, scored: &Range<usize>) -> Vec<Resolved> {
+    pub(super) fn guarded(&self, reading: &Reading, scored: &Range<usize>) -> Vec<Resolved> {
         let asks: Vec<usize> = (0..reading.sentences.len())
             .filter(|&i| reading.sentences[i].1)
             .collect();
-        let whole = reading.words.len() < SPAN_MIN_WORDS
-            || reading.sentences.len() < 2
-            || asks.is_empty();
+        let whole =
+            reading.words.len() < SPAN_MIN_WORDS || reading.sentences.len() < 2 || asks.is_empty();
         let read = |at: usize| {
             scored.contains(&at)
                 && (whole
