@@ -1,25 +1,30 @@
 //! The matcher's held-out sets must not fall back (issue 11): over `probe_heldout`,
-//! `probe_tune3_heldout`, `blind_match`, `blind4_match` and `blind5_match` together,
-//! through the bundled FAQ and the built-in decision model.
+//! `probe_tune3_heldout`, `probe_tune4_heldout`, `probe_tune5_heldout`, `blind_match`,
+//! `blind4_match`, `blind5_match` and `blind6_match` together, through the bundled FAQ and
+//! the built-in decision model.
 //!
 //! These sets are for measuring only: never tuned or fitted on. A failure prints counts
 //! only, never the messages (reading them would turn them into tuning data). The floors
 //! sit just under the figures measured when the decision model was last refitted
-//! (`src/matcher/decision/fit.py`: 637 of 869 answered right, 8 wrong of 645 answers, 2
-//! of 236 near misses answered, 7 of 242 small talk and unrelated messages given a
-//! suggestion); raise them when the matcher improves, never lower them to let a change in.
+//! (`src/matcher/decision/fit.py`, session 7: 955 of 1,255 answered right, 13 wrong of 968
+//! answers, 5 of 327 near misses answered, 8 of 338 small talk and unrelated messages given
+//! a suggestion); raise them when the matcher improves, never lower them to let a change
+//! in.
 
 mod common;
 
 use medfaq::knowledge::Knowledge;
 use medfaq::matcher::{Decision, MatchOptions};
 
-const SETS: [&str; 5] = [
+const SETS: [&str; 8] = [
     "probe_heldout.jsonl",
     "probe_tune3_heldout.jsonl",
+    "probe_tune4_heldout.jsonl",
+    "probe_tune5_heldout.jsonl",
     "blind_match.jsonl",
     "blind4_match.jsonl",
     "blind5_match.jsonl",
+    "blind6_match.jsonl",
 ];
 
 #[derive(Debug, Default)]
@@ -99,8 +104,8 @@ fn heldout_matcher_sets_do_not_fall_back() {
     let near = share(c.near_misses_answered, c.near_misses);
     let chatter = share(c.chatter_suggested, c.chatter);
     let mut below = Vec::new();
-    if right < 0.72 {
-        below.push(format!("in-scope answered right {right:.3} < 0.72"));
+    if right < 0.755 {
+        below.push(format!("in-scope answered right {right:.3} < 0.755"));
     }
     if wrong > 0.015 {
         below.push(format!("wrong answers {wrong:.4} of all answers > 0.015"));

@@ -164,6 +164,10 @@ pub fn is_word(word: &str) -> bool {
 /// assert!(salience("zinc") > salience("brother"));
 /// ```
 pub fn salience(word: &str) -> f32 {
+    // a single letter ("x" in "2 x 400mg", "a", "b") names nothing
+    if word.chars().nth(1).is_none() {
+        return MIN_SALIENCE;
+    }
     let f = frequency(word).unwrap_or(UNLISTED);
     let x = f.medical - f.general + RARITY * (PIVOT - f.general);
     let s = 1.0 / (1.0 + (-STEEPNESS * (x - CENTER)).exp());

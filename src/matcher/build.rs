@@ -60,6 +60,7 @@ impl Index {
             light: Vec::new(),
             substance: 0.0,
             subject: Vec::new(),
+            synonym_covered: FxHashSet::default(),
             in_questions: Vec::new(),
             ids: faq.entries.iter().map(|e| e.id.clone()).collect(),
             texts: Texts::default(),
@@ -186,6 +187,30 @@ impl Index {
             .iter()
             .map(|p| p.iter().any(|p| p.field != Field::Answer))
             .collect();
+        // Synonym groups: a group whose phrases name a subject term is about the subject
+        // ("too much magnesium" -> hypermagnesemia); the words of a group the questions
+        // use are the FAQ's vocabulary. Groups no question uses (the outside topics at the
+        // end of `synonyms.toml`: pets, creams, children) are neither.
+        let term_of = |w: &str| {
+            let t = index
+                .synonyms
+                .group_of(w)
+                .map_or(w, |g| index.synonyms.term(g));
+            index.term_ids.get(t).copied()
+        };
+        let mut subject_groups = Vec::new();
+        for (g, w) in index.synonyms.phrase_words() {
+            let group_term = index.term_ids.get(index.synonyms.term(g)).copied();
+            if let Some(t) = group_term.filter(|&t| index.in_questions[t as usize]) {
+                if term_of(w).is_some_and(|s| index.subject[s as usize]) {
+                    subject_groups.push(t);
+                }
+                index.synonym_covered.insert(w.to_string());
+            }
+        }
+        for t in subject_groups {
+            index.subject[t as usize] = true;
+        }
         index.light = index
             .term_text
             .iter()

@@ -301,8 +301,12 @@ pub struct Index {
     substance: f32,
     /// Whether a term occurs in some entry's questions, alternates or keywords.
     in_questions: Vec<bool>,
-    /// Whether a term is one of the FAQ's subject terms (see [`SUBJECT_SHARE`]).
+    /// Whether a term is one of the FAQ's subject terms (see [`SUBJECT_SHARE`]), or a
+    /// synonym group one of whose phrases names one ("low mag" for hypomagnesemia).
     subject: Vec<bool>,
+    /// Stems the synonym file uses in the phrases of a group the FAQ's questions use
+    /// ("toilet" in "cant go to the toilet"): FAQ vocabulary, never a near-miss word.
+    synonym_covered: FxHashSet<String>,
     ids: Vec<String>,
     /// Per entry: its question and alternates (question first), and their raw text.
     texts: Texts,

@@ -262,6 +262,7 @@ const STOP_WORDS: &[&str] = &[
     "he",
     "hello",
     "her",
+    "here",
     "hey",
     "hi",
     "him",

@@ -121,6 +121,7 @@ struct Word<'a> {
 }
 
 /// A term produced by analysis.
+#[derive(Clone)]
 pub(super) struct Analyzed {
     pub(super) from: String,
     /// Term texts: one, or typo alternatives.
@@ -249,8 +250,7 @@ impl Index {
                 ws[i].unit = true;
             }
             let w = &ws[i];
-            if w.stop || w.unit || starts_with_digit(w.raw) || self.question_words.contains(&w.stem)
-            {
+            if w.stop || w.unit || has_digit(w.raw) || self.question_words.contains(&w.stem) {
                 continue;
             }
             match seen.entry(raw_words[i].as_str()) {
@@ -375,8 +375,16 @@ impl Index {
             }
             if w.alts.is_empty() {
                 let (salience, topic) = (background::salience(w.raw), background::is_topic(w.raw));
-                if !self.known_words.contains(&w.stem) {
-                    surface_weights[at] = salience;
+                let known = self.known_words.contains(&w.stem);
+                // a number, a quantity or a label with digits the FAQ does not hold ("3",
+                // "400mg", "l4", "2nd"): how much, how long or where, not what is asked
+                let number = w.unit || starts_with_digit(w.raw) || (!known && has_digit(w.raw));
+                if !known {
+                    surface_weights[at] = if number {
+                        UNKNOWN_NUMBER_WEIGHT
+                    } else {
+                        salience
+                    };
                 }
                 out.push(Analyzed {
                     from: w.raw.to_string(),
@@ -388,7 +396,7 @@ impl Index {
                     at,
                     salience,
                     topic,
-                    number: w.unit || starts_with_digit(w.raw),
+                    number,
                 });
             } else {
                 // each alternative through single-word synonyms
@@ -588,8 +596,10 @@ impl Index {
         // A message that names none of the FAQ's subject terms is answered only when the
         // best entry's questions or keywords hold every one of its substantive terms:
         // "is calcium safe with kidney disease" is not about this FAQ's kidney entry.
+        // The subject may be named anywhere in the message, also outside a scored span
+        // ("I take magnesium ... . Is it ok after my op?").
         let off_subject = self.subject.iter().any(|&s| s)
-            && !query
+            && !whole_query
                 .iter()
                 .any(|q| q.alts.iter().any(|&(t, _)| self.subject[t as usize]))
             && candidates.first().is_some_and(|m| {
@@ -602,9 +612,10 @@ impl Index {
         let related = candidates
             .first()
             .is_some_and(|m| self.anchored(query, &m.explanation.terms));
+        let guarded = self.guarded(reading, &best.range);
         let blocked = candidates
             .first()
-            .and_then(|m| self.near_miss(query, m.entry as u32));
+            .and_then(|m| self.near_miss(&guarded, m.entry as u32));
         let features = self.features(
             query,
             &candidates,
@@ -710,10 +721,37 @@ impl Index {
         })
     }
 
+    /// The terms of `scored` (a word range of the message) the near-miss guard reads: in
+    /// a long message, only those of its question-like sentences and the sentence before
+    /// each (the story around them says who is asking, rarely what), elsewhere all.
+    pub(super) fn guarded(&self, reading: &Reading, scored: &Range<usize>) -> Vec<Resolved> {
+        let asks: Vec<usize> = (0..reading.sentences.len())
+            .filter(|&i| reading.sentences[i].1)
+            .collect();
+        let whole =
+            reading.words.len() < SPAN_MIN_WORDS || reading.sentences.len() < 2 || asks.is_empty();
+        let read = |at: usize| {
+            scored.contains(&at)
+                && (whole
+                    || asks.iter().any(|&i| {
+                        let from = reading.sentences[i.saturating_sub(1)].0.start;
+                        (from..reading.sentences[i].0.end).contains(&at)
+                    }))
+        };
+        let analyzed: Vec<Analyzed> = reading
+            .analyzed
+            .iter()
+            .filter(|a| read(a.at))
+            .map(Analyzed::clone)
+            .collect();
+        self.resolve(&analyzed)
+    }
+
     /// The near-miss guard: the first word of `query` that names a topic of its own
-    /// ([`background::is_topic`]), that no question of the FAQ uses and that `entry` does
-    /// not mention anywhere (question, keywords, answer): another person, product or
-    /// condition than the entry is about ("is magnesium oxide good for *heartburn*").
+    /// ([`background::is_topic`]), that no question of the FAQ uses (nor a synonym group
+    /// they use) and that `entry` does not mention anywhere (question, keywords, answer):
+    /// another person, product or condition than the entry is about ("is magnesium
+    /// oxide good for *heartburn*").
     fn near_miss(&self, query: &[Resolved], entry: u32) -> Option<String> {
         query
             .iter()
@@ -722,6 +760,7 @@ impl Index {
                     && !q.number
                     && !self.is_light(q)
                     && !q.alts.iter().any(|&(t, _)| self.in_questions[t as usize])
+                    && !self.synonym_covered.contains(&stem(&q.from))
                     && !q.alts.iter().any(|&(t, _)| {
                         self.postings[t as usize]
                             .binary_search_by_key(&entry, |p| p.entry)
@@ -950,4 +989,9 @@ impl Index {
 /// Whether a word or term starts with a digit (a number, or a quantity like "400mg").
 fn starts_with_digit(w: &str) -> bool {
     w.as_bytes().first().is_some_and(u8::is_ascii_digit)
+}
+
+/// Whether a word holds a digit anywhere ("l4", "b12", "x2").
+fn has_digit(w: &str) -> bool {
+    w.bytes().any(|b| b.is_ascii_digit())
 }

@@ -109,6 +109,18 @@ impl Synonyms {
         self.phrases.keys().flat_map(|k| k.split(SEP))
     }
 
+    /// Every stemmed word of every phrase (canonical or variant), with its group.
+    pub fn phrase_words(&self) -> impl Iterator<Item = (u32, &str)> {
+        self.phrases
+            .iter()
+            .flat_map(|(k, &(g, _))| k.split(SEP).map(move |w| (g, w)))
+    }
+
+    /// The group a single stemmed word is a phrase of, if any.
+    pub fn group_of(&self, stem: &str) -> Option<u32> {
+        self.phrases.get(stem).map(|&(g, _)| g)
+    }
+
     /// Every word of the synonym file as written (lowercased), duplicates included.
     pub fn surface_words(&self) -> &[String] {
         &self.surface

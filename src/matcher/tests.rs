@@ -415,3 +415,112 @@ fn milligrams_after_a_number_are_not_magnesium() {
         .iter()
         .any(|t| t.synonym.as_deref() == Some("magnesium")));
 }
+
+#[test]
+fn labels_with_digits_and_single_letters_weigh_little() {
+    let i = index();
+    let q = i.explain_query("fusion at l4-l5, took 2 x 400mg, what about zinc");
+    let term = |w: &str| q.terms.iter().find(|t| t.from == w).expect(w).clone();
+    let (l4, zinc) = (term("l4"), term("zinc"));
+    assert!(!l4.known && !zinc.known, "{q:?}");
+    assert!(l4.weight < 0.2 * zinc.weight, "l4 {l4:?} vs zinc {zinc:?}");
+    assert!(term("x").salience < 0.1, "{q:?}");
+    // "here" is a function word, not "her"
+    let q = i.explain_query("anyone here take magnesium");
+    assert!(q.terms.iter().all(|t| t.from != "here"), "{q:?}");
+}
+
+/// The bundled shape plus a synonym group that names the subject and one that the
+/// questions use with a common word in its phrases.
+fn faq_with_vocabulary() -> Faq {
+    let mut faq = faq();
+    faq.entries.push(entry(
+        "deficiency-and-migraine",
+        "Is hypomagnesemia common with migraine?",
+        &[],
+        &[],
+        "Some studies found lower magnesium levels.",
+    ));
+    faq.synonyms
+        .push(group("hypomagnesemia", &["low magnesium", "low mag"]));
+    faq.synonyms
+        .push(group("diarrhea", &["the runs", "running to the toilet"]));
+    faq.entries
+        .iter_mut()
+        .find(|e| e.id == "digestive-side-effects")
+        .unwrap()
+        .question = "Can magnesium cause diarrhea?".into();
+    faq
+}
+
+fn features(o: &Outcome) -> decision::Features {
+    o.candidates[0]
+        .explanation
+        .decision
+        .as_ref()
+        .expect("the best candidate carries the decision")
+        .features
+}
+
+#[test]
+fn a_synonym_that_names_the_subject_is_on_subject() {
+    let i = Index::build(&faq_with_vocabulary(), MatchOptions::default());
+    let o = i.search("is low mag common for people with migraines");
+    assert_eq!(o.candidates[0].id, "deficiency-and-migraine", "{o:?}");
+    assert_eq!(features(&o).off_subject, 0.0, "{o:?}");
+}
+
+#[test]
+fn the_synonym_vocabulary_is_no_near_miss() {
+    let i = Index::build(&faq_with_vocabulary(), MatchOptions::default());
+    let o = i.search("does magnesium make you need the toilet");
+    assert_eq!(o.candidates[0].explanation.blocked_by, None, "{o:?}");
+    // a topic word outside the FAQ's vocabulary still blocks
+    let o = i.search("does magnesium make you need the dentist");
+    assert_eq!(
+        o.candidates[0].explanation.blocked_by.as_deref(),
+        Some("dentist"),
+        "{o:?}"
+    );
+}
+
+#[test]
+fn the_near_miss_guard_reads_the_question_of_a_long_message() {
+    let i = index();
+    let story = "The incision is healing nicely and the staples came out last week. \
+                 We waited ages at the clinic and the weather was awful all week. \
+                 My partner has been brilliant through all of it. \
+                 Can I take magnesium after back surgery?";
+    let reading = i.analyze_query(story);
+    let guarded = i.guarded(&reading, &(0..reading.words.len()));
+    let read: Vec<&str> = guarded.iter().map(|q| q.from.as_str()).collect();
+    assert!(
+        !read.contains(&"incision") && read.contains(&"magnesium"),
+        "{read:?}"
+    );
+    let o = i.search(story);
+    assert_eq!(o.candidates[0].explanation.blocked_by, None, "{o:?}");
+    // the word that changes the question still blocks there
+    let story = "We waited ages at the clinic and the weather was awful all week. \
+                 My partner has been brilliant through all of it. \
+                 Is magnesium glycinate good for heartburn?";
+    let o = i.search(story);
+    assert_eq!(
+        o.candidates[0].explanation.blocked_by.as_deref(),
+        Some("heartburn"),
+        "{o:?}"
+    );
+}
+
+#[test]
+fn the_subject_named_in_the_story_counts_for_its_question() {
+    let i = index();
+    let message = "I have taken magnesium every night for years. \
+                   We waited ages at the clinic and the weather was awful all week. \
+                   My partner has been brilliant through all of it. \
+                   Is it safe with renal failure?";
+    let o = i.search(message);
+    assert_eq!(o.candidates[0].id, "kidney-problems", "{o:?}");
+    assert!(o.candidates[0].explanation.span.is_some(), "{o:?}");
+    assert_eq!(features(&o).off_subject, 0.0, "{o:?}");
+}

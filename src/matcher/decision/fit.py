@@ -47,6 +47,8 @@ DEFAULT_FILES = [
     "tests/data/probe_tune.jsonl",
     "tests/data/probe_tune2.jsonl",
     "tests/data/probe_tune3.jsonl",
+    "tests/data/probe_tune4.jsonl",
+    "tests/data/probe_tune5.jsonl",
     "tests/data/dev.jsonl",
 ]
 FOLDS = 5
@@ -210,6 +212,8 @@ def main():
     ap.add_argument("--repeats", type=int, default=5,
                     help="fold splits whose out-of-fold probabilities choose the confidence threshold")
     ap.add_argument("--dry-run", action="store_true", help="print, do not write model.tsv")
+    ap.add_argument("--curve", action="store_true",
+                    help="print out-of-fold right and wrong answers at a range of thresholds")
     args = ap.parse_args()
 
     names = feature_names()
@@ -283,6 +287,11 @@ def main():
                 and utility > best_utility):
             best, best_utility = t, utility
     c_threshold = float(best)
+    if args.curve:
+        for t in (0.6, 0.7, 0.75, 0.8, 0.82, 0.85, 0.88, 0.9, 0.92, 0.94, 0.96):
+            n_ans, right, wrong, dev_wrong = counts(t)
+            print(f"  curve {t:.2f}: right {right.mean():.1f}, wrong {wrong.mean():.1f}"
+                  f" (dev {dev_wrong.mean():.1f})")
     if extra is None:
         bc, wc = fit_logistic(Xc, yc, args.l2)
     else:
