@@ -865,7 +865,7 @@ mod tests {
         }
         for c in 0..concepts as u16 {
             let of: Vec<Hit> = want.iter().copied().filter(|h| h.concept == c).collect();
-            if t.of(c) != of || t.has(c) != !of.is_empty() {
+            if t.of(c) != of || t.has(c) == of.is_empty() {
                 return Err(format!("of({c}) = {:?}, not {of:?}", t.of(c)));
             }
         }
