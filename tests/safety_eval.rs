@@ -184,6 +184,15 @@ fn session7_tune_half_does_not_fall_back() {
 
 /// Asserts that the held-out file `name` keeps emergency recall >= `e`, crisis recall >=
 /// `c` and false alarms <= `f` (the level reached; its misses are not printed).
+/// `blind7_safety.jsonl`, written at the start of session 7 by a helper who read only the
+/// catalogue, the seeds and the issue texts, scored once before the session's changes
+/// (127/130, 51/55, 10/115) and once after its merge: emergency 129/130, crisis 52/55,
+/// false alarms 10/115. Never tuned on; one more miss or false alarm fails.
+#[test]
+fn blind7_does_not_fall_back() {
+    assert_not_below("blind7_safety.jsonl", 0.992, 0.945, 0.087);
+}
+
 fn assert_not_below(name: &str, e: f64, c: f64, f: f64) {
     let (m, _) = run(&data(name));
     let (re, rc, rf) = (

@@ -453,6 +453,11 @@ fn faq_with_vocabulary() -> Faq {
     faq
 }
 
+/// The word that held the best candidate back, if any.
+fn blocked_by(o: &Outcome) -> Option<&str> {
+    o.candidates[0].explanation.blocked_by.as_deref()
+}
+
 fn features(o: &Outcome) -> decision::Features {
     o.candidates[0]
         .explanation
@@ -474,14 +479,10 @@ fn a_synonym_that_names_the_subject_is_on_subject() {
 fn the_synonym_vocabulary_is_no_near_miss() {
     let i = Index::build(&faq_with_vocabulary(), MatchOptions::default());
     let o = i.search("does magnesium make you need the toilet");
-    assert_eq!(o.candidates[0].explanation.blocked_by, None, "{o:?}");
+    assert_eq!(blocked_by(&o), None, "{o:?}");
     // a topic word outside the FAQ's vocabulary still blocks
     let o = i.search("does magnesium make you need the dentist");
-    assert_eq!(
-        o.candidates[0].explanation.blocked_by.as_deref(),
-        Some("dentist"),
-        "{o:?}"
-    );
+    assert_eq!(blocked_by(&o), Some("dentist"), "{o:?}");
 }
 
 #[test]
@@ -499,17 +500,13 @@ fn the_near_miss_guard_reads_the_question_of_a_long_message() {
         "{read:?}"
     );
     let o = i.search(story);
-    assert_eq!(o.candidates[0].explanation.blocked_by, None, "{o:?}");
+    assert_eq!(blocked_by(&o), None, "{o:?}");
     // the word that changes the question still blocks there
     let story = "We waited ages at the clinic and the weather was awful all week. \
                  My partner has been brilliant through all of it. \
                  Is magnesium glycinate good for heartburn?";
     let o = i.search(story);
-    assert_eq!(
-        o.candidates[0].explanation.blocked_by.as_deref(),
-        Some("heartburn"),
-        "{o:?}"
-    );
+    assert_eq!(blocked_by(&o), Some("heartburn"), "{o:?}");
 }
 
 #[test]
