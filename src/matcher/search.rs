@@ -121,7 +121,6 @@ struct Word<'a> {
 }
 
 /// A term produced by analysis.
-#[derive(Clone)]
 pub(super) struct Analyzed {
     pub(super) from: String,
     /// Term texts: one, or typo alternatives.
@@ -440,8 +439,11 @@ impl Index {
         }
     }
 
-    pub(super) fn resolve(&self, analyzed: &[Analyzed]) -> Vec<Resolved> {
-        let mut out: Vec<Resolved> = Vec::with_capacity(analyzed.len());
+    pub(super) fn resolve<'a>(
+        &self,
+        analyzed: impl IntoIterator<Item = &'a Analyzed>,
+    ) -> Vec<Resolved> {
+        let mut out: Vec<Resolved> = Vec::new();
         for a in analyzed {
             let conf = |i: usize| {
                 if a.loose {
@@ -738,13 +740,7 @@ impl Index {
                         (from..reading.sentences[i].0.end).contains(&at)
                     }))
         };
-        let analyzed: Vec<Analyzed> = reading
-            .analyzed
-            .iter()
-            .filter(|a| read(a.at))
-            .map(Analyzed::clone)
-            .collect();
-        self.resolve(&analyzed)
+        self.resolve(reading.analyzed.iter().filter(|a| read(a.at)))
     }
 
     /// The near-miss guard: the first word of `query` that names a topic of its own
