@@ -174,6 +174,14 @@ pub struct Rules {
     /// patterns that may match are then found from the bits of `Tagged::may_match`
     /// alone ([`Rules::each_may_match`]), without reading every pattern.
     consecutive_ids: bool,
+    /// The rules in the order [`Rules::check`] tries them (crisis, then emergency, each in
+    /// file order) as (rule index, its pattern ids `lo..hi`), and by guard its `match`
+    /// patterns' ids: with consecutive ids, a rule or guard none of whose patterns may
+    /// match is passed over from these few bytes and the may-match bits, without reading
+    /// it or its patterns (most rules and guards, most messages). Set by
+    /// [`Rules::link_guards`].
+    check_order: Vec<[u32; 3]>,
+    guard_ids: Vec<[u32; 2]>,
 }
 
 /// Why one rule fired on a message, or why it was kept quiet.
@@ -338,6 +346,34 @@ impl Rules {
                 })
                 .collect();
         }
+        let ids = |ps: &[Pattern]| ps.first().map_or([0, 0], |p| [p.id, p.id + ps.len() as u32]);
+        self.check_order = [Alert::Crisis, Alert::Emergency]
+            .iter()
+            .flat_map(|&alert| {
+                let rules = self.rules.iter().enumerate();
+                rules.filter(move |(_, r)| r.alert == alert).map(|(i, r)| {
+                    let [lo, hi] = ids(&r.patterns);
+                    [i as u32, lo, hi]
+                })
+            })
+            .collect();
+        self.guard_ids = self.guards.iter().map(|g| ids(&g.patterns)).collect();
+    }
+
+    /// Whether a pattern with an id in `lo..hi` may match (false when none may; only
+    /// meaningful for a list of consecutive ids).
+    fn any_may_match(t: &Tagged, lo: u32, hi: u32) -> bool {
+        let (lo, hi) = (lo as usize, hi as usize);
+        (lo / 64..hi.div_ceil(64)).any(|w| {
+            let mut bits = t.may_match.get(w).copied().unwrap_or(0);
+            if w == lo / 64 {
+                bits &= u64::MAX << (lo % 64);
+            }
+            if (w + 1) * 64 > hi {
+                bits &= u64::MAX >> (64 - hi % 64);
+            }
+            bits != 0
+        })
     }
 
     /// Builds the pattern index from every pattern's [`Rules::trigger_of`], by pattern
@@ -459,30 +495,33 @@ impl Rules {
         self.read_into(message, t);
         let t = &*t;
         let mut cache = GuardCache::new(self.guards.len());
-        for alert in [Alert::Crisis, Alert::Emergency] {
-            for rule in self.rules.iter().filter(|r| r.alert == alert) {
-                let fired = self.each_may_match(&rule.patterns, t, |p| {
-                    let mut fired = false;
-                    self.occurrences(
-                        p,
-                        rule.gap,
-                        rule.any_order,
-                        rule.across_sentences,
-                        t,
-                        |s, parts| {
-                            if self.suppressor(rule, s, parts, t, &mut cache).is_none() {
-                                fired = true;
-                                return true;
-                            }
-                            false
-                        },
-                    );
-                    fired
-                });
-                if fired {
-                    let vetoed = self.veto_model().is_some_and(|m| m.vetoes(message));
-                    return (!vetoed).then_some(alert);
-                }
+        for &[ri, lo, hi] in &self.check_order {
+            if self.consecutive_ids && !Rules::any_may_match(t, lo, hi) {
+                continue;
+            }
+            let rule = &self.rules[ri as usize];
+            let alert = rule.alert;
+            let fired = self.each_may_match(&rule.patterns, t, |p| {
+                let mut fired = false;
+                self.occurrences(
+                    p,
+                    rule.gap,
+                    rule.any_order,
+                    rule.across_sentences,
+                    t,
+                    |s, parts| {
+                        if self.suppressor(rule, s, parts, t, &mut cache).is_none() {
+                            fired = true;
+                            return true;
+                        }
+                        false
+                    },
+                );
+                fired
+            });
+            if fired {
+                let vetoed = self.veto_model().is_some_and(|m| m.vetoes(message));
+                return (!vetoed).then_some(alert);
             }
         }
         self.model.as_deref().and_then(|m| m.alert(message))
@@ -721,6 +760,10 @@ impl Rules {
         );
         for &gi in &rule.guards {
             let (gi, g) = (gi as usize, &self.guards[gi as usize]);
+            let [lo, hi] = self.guard_ids[gi];
+            if self.consecutive_ids && !Rules::any_may_match(t, lo, hi) {
+                continue; // no occurrence of the guard's patterns
+            }
             if cache
                 .get(Slot::Found, gi, || {
                     self.all_occurrences(&g.patterns, g.gap, t)

@@ -584,6 +584,8 @@ impl Builder {
                 untriggered: Vec::new(),
                 pattern_count: 0,
                 consecutive_ids: false,
+                check_order: Vec::new(),
+                guard_ids: Vec::new(),
             };
             rules.index_patterns(std::mem::take(&mut self.pattern_triggers));
             rules.link_guards();
