@@ -182,6 +182,12 @@ pub struct Rules {
     /// [`Rules::link_guards`].
     check_order: Vec<[u32; 3]>,
     guard_ids: Vec<[u32; 2]>,
+    /// Every pattern's parts in one flat list, by pattern id, for [`Rules::all_possible`]:
+    /// pattern `id`'s atoms are `part_atoms[part_from[id]..part_from[id + 1]]`, each with
+    /// whether it ends its part (empty when some pattern is not in a list: then the
+    /// patterns' own elements are read).
+    part_from: Vec<u32>,
+    part_atoms: Vec<(Atom, bool)>,
 }
 
 /// Why one rule fired on a message, or why it was kept quiet.
@@ -358,6 +364,60 @@ impl Rules {
             })
             .collect();
         self.guard_ids = self.guards.iter().map(|g| ids(&g.patterns)).collect();
+        self.flatten_parts();
+    }
+
+    /// Sets `part_from` and `part_atoms` from the patterns of every list.
+    fn flatten_parts(&mut self) {
+        let mut by_id: Vec<Option<&Pattern>> = vec![None; self.pattern_count];
+        let lists = self.rules.iter().map(|r| &r.patterns).chain(
+            self.guards
+                .iter()
+                .flat_map(|g| [&g.patterns, &g.unless, &g.unless_anywhere, &g.stop_at]),
+        );
+        for p in lists.flatten() {
+            if let Some(slot) = by_id.get_mut(p.id as usize) {
+                *slot = Some(p);
+            }
+        }
+        let (mut from, mut atoms) = (vec![0u32], Vec::new());
+        for p in &by_id {
+            match p {
+                Some(p) if p.elements.iter().all(|el| !el.is_empty()) => {
+                    for el in &p.elements {
+                        atoms.extend(el.iter().enumerate().map(|(k, &a)| (a, k + 1 == el.len())));
+                    }
+                    from.push(atoms.len() as u32);
+                }
+                _ => {
+                    (from, atoms) = (Vec::new(), Vec::new());
+                    break;
+                }
+            }
+        }
+        (self.part_from, self.part_atoms) = (from, atoms);
+    }
+
+    /// Whether every part of `p` has a candidate in the message read as `t` (each part
+    /// [`Rules::possible`]), from the flat list when there is one: no pattern's own
+    /// elements read (most patterns that may match lack a part).
+    fn all_possible(&self, p: &Pattern, t: &Tagged) -> bool {
+        let id = p.id as usize;
+        let Some(&[from, to]) = self.part_from.get(id..id + 2).and_then(|r| r.first_chunk())
+        else {
+            return p.elements.iter().all(|el| Rules::possible(el, t));
+        };
+        let mut part_ok = false;
+        for &(atom, last) in &self.part_atoms[from as usize..to as usize] {
+            part_ok = part_ok || Rules::atom_possible(atom, t);
+            if last {
+                if !part_ok {
+                    return false;
+                }
+                part_ok = false;
+            }
+        }
+        true
     }
 
     /// Whether a pattern with an id in `lo..hi` may match (false when none may; only
@@ -622,12 +682,17 @@ impl Rules {
     /// Whether some word is covered by `el` (what [`Rules::candidates`] would find is not
     /// empty), from the concepts present: no list is built.
     fn possible(el: &Element, t: &Tagged) -> bool {
-        el.iter().any(|atom| match *atom {
+        el.iter().any(|&atom| Rules::atom_possible(atom, t))
+    }
+
+    /// Whether `atom` covers a word of the message read as `t`.
+    fn atom_possible(atom: Atom, t: &Tagged) -> bool {
+        match atom {
             Atom::Concept(c) => t.has(c),
             Atom::Start => !t.words.is_empty(),
             Atom::Number(min) => t.numbers.iter().any(|&(_, v)| v >= min),
             Atom::NumberAtMost(max) => t.numbers.iter().any(|&(_, v)| v <= max),
-        })
+        }
     }
 
     /// Appends to `out` the word ranges covered by `el`, in word order, once each.
@@ -692,7 +757,7 @@ impl Rules {
         t: &Tagged,
         mut f: impl FnMut(Span, &[Span]) -> bool,
     ) {
-        if !Rules::may_match(p, t) || !p.elements.iter().all(|el| Rules::possible(el, t)) {
+        if !Rules::may_match(p, t) || !self.all_possible(p, t) {
             return; // a part is missing: no occurrence (most patterns, most messages)
         }
         let k = p.elements.len();

@@ -586,6 +586,8 @@ impl Builder {
                 consecutive_ids: false,
                 check_order: Vec::new(),
                 guard_ids: Vec::new(),
+                part_from: Vec::new(),
+                part_atoms: Vec::new(),
             };
             rules.index_patterns(std::mem::take(&mut self.pattern_triggers));
             rules.link_guards();
