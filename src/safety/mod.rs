@@ -352,7 +352,10 @@ impl Rules {
                 })
                 .collect();
         }
-        let ids = |ps: &[Pattern]| ps.first().map_or([0, 0], |p| [p.id, p.id + ps.len() as u32]);
+        let ids = |ps: &[Pattern]| {
+            ps.first()
+                .map_or([0, 0], |p| [p.id, p.id + ps.len() as u32])
+        };
         self.check_order = [Alert::Crisis, Alert::Emergency]
             .iter()
             .flat_map(|&alert| {
@@ -403,8 +406,7 @@ impl Rules {
     /// elements read (most patterns that may match lack a part).
     fn all_possible(&self, p: &Pattern, t: &Tagged) -> bool {
         let id = p.id as usize;
-        let Some(&[from, to]) = self.part_from.get(id..id + 2).and_then(|r| r.first_chunk())
-        else {
+        let Some(&[from, to]) = self.part_from.get(id..id + 2).and_then(|r| r.first_chunk()) else {
             return p.elements.iter().all(|el| Rules::possible(el, t));
         };
         let mut part_ok = false;
