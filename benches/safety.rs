@@ -15,8 +15,9 @@
 //! characters, under 200 us at 4,000. The last line is one JSON object with every figure.
 //!
 //! For a profiler (`perf record`, `valgrind --tool=callgrind`):
-//! `cargo bench --bench safety -- --profile-check CHARS [ROUNDS]` only runs `Rules::check`
-//! over the messages of that size, `ROUNDS` times (default 200), and prints no table.
+//! `cargo bench --bench safety -- --profile-check CHARS [ROUNDS] [--no-list]` only runs
+//! `Rules::check` over the messages of that size, `ROUNDS` times (default 200), prints no
+//! table, then lists the slowest messages (each timed alone; not with `--no-list`).
 
 use std::hint::black_box;
 use std::path::PathBuf;
@@ -108,6 +109,17 @@ fn sized(all: &[String], chars: usize, count: usize) -> Vec<String> {
 /// Latencies (us) of `f` over `msgs`, `rounds` times each: (each message's median over
 /// its rounds, every single call), both sorted.
 fn time(msgs: &[String], rounds: usize, f: impl Fn(&str) -> Option<Alert>) -> (Vec<f64>, Vec<f64>) {
+    let per_message = time_each(msgs, rounds, f);
+    let mut calls: Vec<f64> = per_message.iter().flatten().copied().collect();
+    let mut medians: Vec<f64> = per_message.into_iter().map(|t| pct(&t, 0.5)).collect();
+    sort(&mut calls);
+    sort(&mut medians);
+    (medians, calls)
+}
+
+/// Every call's latency (us) of `f` over `msgs`, `rounds` times each, round after round:
+/// one sorted list per message, in message order.
+fn time_each(msgs: &[String], rounds: usize, f: impl Fn(&str) -> Option<Alert>) -> Vec<Vec<f64>> {
     for m in msgs.iter().take(20) {
         black_box(f(m)); // warm-up
     }
@@ -119,17 +131,10 @@ fn time(msgs: &[String], rounds: usize, f: impl Fn(&str) -> Option<Alert>) -> (V
             t.push(start.elapsed().as_secs_f64() * 1e6);
         }
     }
-    let mut calls: Vec<f64> = per_message.iter().flatten().copied().collect();
-    let mut medians: Vec<f64> = per_message
-        .into_iter()
-        .map(|mut t| {
-            sort(&mut t);
-            pct(&t, 0.5)
-        })
-        .collect();
-    sort(&mut calls);
-    sort(&mut medians);
-    (medians, calls)
+    for t in &mut per_message {
+        sort(t);
+    }
+    per_message
 }
 
 fn sort(v: &mut [f64]) {
@@ -149,11 +154,82 @@ fn profile_args() -> Option<(usize, usize)> {
     Some((chars, number(at + 2).unwrap_or(200)))
 }
 
+/// `--tail CHARS`: where the p99 comes from. Each message's median latency in two
+/// interleaved runs (all messages, round after round, as the table measures) and alone
+/// (its rounds back to back, so its data stays in the cache); the slowest messages with
+/// all three figures, and how far the two interleaved runs agree per message.
+fn tail(rules: &Rules, msgs: &[String]) {
+    let median = |each: Vec<Vec<f64>>| -> Vec<f64> { each.iter().map(|t| pct(t, 0.5)).collect() };
+    let a = median(time_each(msgs, ROUNDS, |m| rules.check(m)));
+    let b = median(time_each(msgs, ROUNDS, |m| rules.check(m)));
+    let alone: Vec<f64> = msgs
+        .iter()
+        .map(|m| {
+            pct(
+                &time_each(std::slice::from_ref(m), ROUNDS, |m| rules.check(m))[0],
+                0.5,
+            )
+        })
+        .collect();
+    let summary = |name: &str, v: &[f64]| {
+        let mut s = v.to_vec();
+        sort(&mut s);
+        println!(
+            "{name:28} p50 {:6.1}  p90 {:6.1}  p99 {:6.1}  max {:6.1} us",
+            pct(&s, 0.5),
+            pct(&s, 0.9),
+            pct(&s, 0.99),
+            pct(&s, 1.0)
+        );
+    };
+    summary("interleaved run 1", &a);
+    summary("interleaved run 2", &b);
+    summary("each message alone", &alone);
+    let n = a.len() as f64;
+    let mean = |v: &[f64]| v.iter().sum::<f64>() / n;
+    let corr = |x: &[f64], y: &[f64]| {
+        let (mx, my) = (mean(x), mean(y));
+        let cov: f64 = x.iter().zip(y).map(|(p, q)| (p - mx) * (q - my)).sum();
+        let vx: f64 = x.iter().map(|p| (p - mx).powi(2)).sum();
+        let vy: f64 = y.iter().map(|q| (q - my).powi(2)).sum();
+        cov / (vx * vy).sqrt()
+    };
+    println!(
+        "per-message correlation: run 1 vs run 2 {:.2}, run 1 vs alone {:.2}",
+        corr(&a, &b),
+        corr(&a, &alone)
+    );
+    let mut order: Vec<usize> = (0..a.len()).collect();
+    order.sort_by(|&i, &j| a[j].total_cmp(&a[i]));
+    println!("slowest in run 1 (run 1 / run 2 / alone us, alert, message):");
+    for &i in order.iter().take(10) {
+        let alert = rules.check(&msgs[i]).map_or("none", Alert::as_str);
+        println!(
+            "{:6.1} {:6.1} {:6.1}  {alert:9}  {}",
+            a[i],
+            b[i],
+            alone[i],
+            truncate_chars(&msgs[i], 90)
+        );
+    }
+}
+
 fn main() {
     // `cargo bench` passes `--bench`; `cargo test --benches` runs this once quickly too
     let quick = std::env::args().any(|a| a == "--test");
     let all = messages();
     let rules = Rules::bundled();
+    if let Some(at) = std::env::args().position(|a| a == "--tail") {
+        let chars: usize = std::env::args()
+            .nth(at + 1)
+            .and_then(|a| a.parse().ok())
+            .unwrap_or(300);
+        tail(
+            &rules,
+            &sized(&all, chars, if chars <= 300 { 400 } else { 100 }),
+        );
+        return;
+    }
     if let Some((chars, rounds)) = profile_args() {
         let msgs = sized(&all, chars, if chars <= 300 { 400 } else { 100 });
         let alerts = (0..rounds)
@@ -164,6 +240,9 @@ fn main() {
             "{chars} chars, {} messages x {rounds} rounds: {alerts} alerts",
             msgs.len()
         );
+        if std::env::args().any(|a| a == "--no-list") {
+            return; // the check alone, messages interleaved (for a cache simulator)
+        }
         // the messages that make the p99: each one's median latency, slowest first
         let mut each: Vec<(f64, &String)> = msgs
             .iter()
