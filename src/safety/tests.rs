@@ -266,10 +266,18 @@ fn patterns_without_a_word_part_are_still_tried() {
 #[test]
 fn check_agrees_with_assess() {
     let r = Rules::bundled();
+    let queries = tune_queries();
+    let long: Vec<String> = queries.chunks(25).map(|c| c.join(". ")).collect();
+    for m in queries.iter().chain(&long) {
+        assert_eq!(r.check(m), r.assess(m).alert, "{m}");
+    }
+}
+
+/// The queries of `tests/data/safety_tune.jsonl`.
+fn tune_queries() -> Vec<String> {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/safety_tune.jsonl");
     let text = std::fs::read_to_string(path).expect("tests/data/safety_tune.jsonl");
-    let queries: Vec<String> = text
-        .lines()
+    text.lines()
         .filter(|l| !l.trim().is_empty())
         .map(|l| {
             serde_json::from_str::<serde_json::Value>(l).expect("JSON")["query"]
@@ -277,11 +285,7 @@ fn check_agrees_with_assess() {
                 .expect("query")
                 .to_string()
         })
-        .collect();
-    let long: Vec<String> = queries.chunks(25).map(|c| c.join(". ")).collect();
-    for m in queries.iter().chain(&long) {
-        assert_eq!(r.check(m), r.assess(m).alert, "{m}");
-    }
+        .collect()
 }
 
 #[test]
@@ -527,4 +531,70 @@ fn each_may_match_visits_the_patterns_whose_bit_is_set() {
 
 fn own_len(t: &vocab::Tagged) -> usize {
     t.may_match.len()
+}
+
+/// The compact tables the check walks stand for the rules and patterns they replace:
+/// `check_order` holds every rule once (crisis first, then emergency, in file order) with
+/// its patterns' ids, `guard_ids` each guard's, and `all_possible` reads from the flat list
+/// what every part's [`Rules::possible`] says; with the skips and the flat list off, the
+/// check decides the same on every tune message.
+#[test]
+fn compact_rule_tables_stand_for_the_rules() {
+    let r = Rules::bundled();
+    let ids = |ps: &[Pattern]| ps.iter().map(|p| p.id).collect::<Vec<_>>();
+    let rules = &r.rules;
+    let by_alert = |a: Alert| (0..rules.len()).filter(move |&i| rules[i].alert == a);
+    let want: Vec<usize> = by_alert(Alert::Crisis)
+        .chain(by_alert(Alert::Emergency))
+        .collect();
+    let got: Vec<usize> = r.check_order.iter().map(|x| x[0] as usize).collect();
+    assert_eq!(got, want, "rules in check order");
+    for &[ri, lo, hi] in &r.check_order {
+        let rule = &r.rules[ri as usize];
+        assert_eq!(
+            ids(&rule.patterns),
+            (lo..hi).collect::<Vec<_>>(),
+            "{}",
+            rule.category
+        );
+    }
+    assert_eq!(r.guard_ids.len(), r.guards.len());
+    for (g, &[lo, hi]) in r.guards.iter().zip(&r.guard_ids) {
+        assert_eq!(ids(&g.patterns), (lo..hi).collect::<Vec<_>>(), "{}", g.name);
+    }
+    assert_eq!(
+        r.part_from.len(),
+        r.pattern_count + 1,
+        "every pattern flattened"
+    );
+    let mut slow = r.clone();
+    slow.consecutive_ids = false;
+    slow.part_from.clear();
+    let patterns: Vec<&Pattern> = r
+        .rules
+        .iter()
+        .flat_map(|x| &x.patterns)
+        .chain(r.guards.iter().flat_map(|g| {
+            [&g.patterns, &g.unless, &g.unless_anywhere, &g.stop_at]
+                .into_iter()
+                .flatten()
+        }))
+        .collect();
+    let messages = tune_queries();
+    assert!(messages.len() > 100, "{} tune messages", messages.len());
+    let (mut flagged, mut possible) = (0, 0);
+    for m in &messages {
+        let t = r.read(m);
+        for p in &patterns {
+            let want = p.elements.iter().all(|el| Rules::possible(el, &t));
+            assert_eq!(r.all_possible(p, &t), want, "{m:?}: {}", p.text);
+            assert_eq!(slow.all_possible(p, &t), want, "{m:?}: {}", p.text);
+            possible += usize::from(want);
+        }
+        let alert = r.check(m);
+        assert_eq!(alert, slow.check(m), "{m:?}");
+        flagged += usize::from(alert.is_some());
+    }
+    // the comparison saw both answers
+    assert!(possible > 0 && flagged > 0 && flagged < messages.len());
 }
