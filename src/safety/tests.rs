@@ -528,3 +528,75 @@ fn each_may_match_visits_the_patterns_whose_bit_is_set() {
 fn own_len(t: &vocab::Tagged) -> usize {
     t.may_match.len()
 }
+
+/// Session 8's frames (guards.toml, block "session 8: quiet"): the words sit in a frame
+/// that is not a report of now (the topic of a song or a call, a past named in the
+/// sentence, a negated symptom, a treatment's effect on people in general), and the guard
+/// that keeps them quiet is the one named; the present re-arms each frame.
+#[test]
+fn session8_frames_quiet_their_frame_and_keep_the_present() {
+    let r = Rules::bundled();
+    for (m, guard) in [
+        (
+            "the film about wanting to die young was so sad",
+            "the topic of a song, film or call (a song about wanting to die)",
+        ),
+        (
+            "any advice for helpline calls about people wanting to end it",
+            "the topic of a song, film or call (a song about wanting to die)",
+        ),
+        (
+            "i wanted to die after my divorce, that was years ago",
+            "a past named in the sentence (years ago, as a teen)",
+        ),
+        (
+            "no breathing problems, just tired after the drip",
+            "no breathing problems (a negated symptom)",
+        ),
+        (
+            "can the drip make your throat swell up",
+            "does a treatment do it to people (can the drip make your throat tight)",
+        ),
+    ] {
+        let a = r.assess(m);
+        assert_eq!(a.alert, None, "{m}\n{a:#?}");
+        assert!(
+            a.findings
+                .iter()
+                .any(|f| f.suppressed.as_ref().is_some_and(|s| s.guard == guard)),
+            "{m}: not kept quiet by {guard:?}\n{a:#?}"
+        );
+    }
+    for (m, want) in [
+        (
+            "this song about wanting to die is literally me rn",
+            Alert::Crisis,
+        ),
+        (
+            "i wanted to die years ago and i want to die again",
+            Alert::Crisis,
+        ),
+        (
+            "my mum had a stroke years ago, her face is drooping on one side",
+            Alert::Emergency,
+        ),
+        ("no breathing, his lips are blue", Alert::Emergency),
+        (
+            "can the drip make your throat swell, mine is swelling",
+            Alert::Emergency,
+        ),
+        // a past in the clause does not make the writer's present wish the past
+        (
+            "i was fine as a kid but i want to kill myself",
+            Alert::Crisis,
+        ),
+        (
+            "last year was hell and i want to end my life",
+            Alert::Crisis,
+        ),
+    ] {
+        let a = r.assess(m);
+        assert_eq!(a.alert, Some(want), "{m}\n{a:#?}");
+        assert_eq!(r.check(m), Some(want), "{m}: check disagrees with assess");
+    }
+}
