@@ -218,8 +218,7 @@ fn bundled_rules_flag_the_issue_examples() {
         ("i keep having suicidle thoughts", Alert::Crisis),
         ("my son swallowed a button battery", Alert::Emergency),
     ] {
-        let a = r.assess(m);
-        assert_eq!(a.alert, Some(want), "{m}\n{a:#?}");
+        assert_assessed(&r, m, Some(want));
     }
 }
 
@@ -243,9 +242,15 @@ fn bundled_rules_stay_quiet_on_the_issue_examples() {
         "what happens if a child swallows a battery",
         "",
     ] {
-        let a = r.assess(m);
-        assert_eq!(a.alert, None, "{m}\n{a:#?}");
+        assert_assessed(&r, m, None);
     }
+}
+
+/// Asserts that `r` assesses `m` as `want`, and returns the assessment.
+fn assert_assessed(r: &Rules, m: &str, want: Option<Alert>) -> Assessment {
+    let a = r.assess(m);
+    assert_eq!(a.alert, want, "{m}\n{a:#?}");
+    a
 }
 
 /// A pattern with no word-list part (only `^` and counts) is tried on every message:
@@ -558,8 +563,7 @@ fn session8_frames_quiet_their_frame_and_keep_the_present() {
             "does a treatment do it to people (can the drip make your throat tight)",
         ),
     ] {
-        let a = r.assess(m);
-        assert_eq!(a.alert, None, "{m}\n{a:#?}");
+        let a = assert_assessed(&r, m, None);
         assert!(
             a.findings
                 .iter()
@@ -595,8 +599,7 @@ fn session8_frames_quiet_their_frame_and_keep_the_present() {
             Alert::Crisis,
         ),
     ] {
-        let a = r.assess(m);
-        assert_eq!(a.alert, Some(want), "{m}\n{a:#?}");
+        assert_assessed(&r, m, Some(want));
         assert_eq!(r.check(m), Some(want), "{m}: check disagrees with assess");
     }
 }
