@@ -187,10 +187,21 @@ fn session7_tune_half_does_not_fall_back() {
 /// `blind7_safety.jsonl`, written at the start of session 7 by a helper who read only the
 /// catalogue, the seeds and the issue texts, scored once before the session's changes
 /// (127/130, 51/55, 10/115) and once after its merge: emergency 129/130, crisis 52/55,
-/// false alarms 10/115. Never tuned on; one more miss or false alarm fails.
+/// false alarms 10/115; session 8's frames: false alarms 8/115. Never tuned on; one more
+/// miss or false alarm fails.
 #[test]
 fn blind7_does_not_fall_back() {
-    assert_not_below("blind7_safety.jsonl", 0.992, 0.945, 0.087);
+    assert_not_below("blind7_safety.jsonl", 0.992, 0.945, 0.07);
+}
+
+/// Session 8's held-out 40 % (`safety_tune12_heldout.jsonl`, written with
+/// `safety_tune12.jsonl` before anything was scored, split by `random.Random(12)` per
+/// category, never tuned on): emergency 23/24, crisis 10/11, false alarms 9/70 -> 8/70 with
+/// the session's frames (guards.toml, "session 8: quiet"). One more miss or false alarm
+/// fails.
+#[test]
+fn session8_heldout_does_not_fall_back() {
+    assert_not_below("safety_tune12_heldout.jsonl", 0.95, 0.90, 0.115);
 }
 
 fn assert_not_below(name: &str, e: f64, c: f64, f: f64) {

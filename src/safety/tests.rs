@@ -218,8 +218,7 @@ fn bundled_rules_flag_the_issue_examples() {
         ("i keep having suicidle thoughts", Alert::Crisis),
         ("my son swallowed a button battery", Alert::Emergency),
     ] {
-        let a = r.assess(m);
-        assert_eq!(a.alert, Some(want), "{m}\n{a:#?}");
+        assert_assessed(&r, m, Some(want));
     }
 }
 
@@ -243,9 +242,15 @@ fn bundled_rules_stay_quiet_on_the_issue_examples() {
         "what happens if a child swallows a battery",
         "",
     ] {
-        let a = r.assess(m);
-        assert_eq!(a.alert, None, "{m}\n{a:#?}");
+        assert_assessed(&r, m, None);
     }
+}
+
+/// Asserts that `r` assesses `m` as `want`, and returns the assessment.
+fn assert_assessed(r: &Rules, m: &str, want: Option<Alert>) -> Assessment {
+    let a = r.assess(m);
+    assert_eq!(a.alert, want, "{m}\n{a:#?}");
+    a
 }
 
 /// A pattern with no word-list part (only `^` and counts) is tried on every message:
@@ -597,4 +602,74 @@ fn compact_rule_tables_stand_for_the_rules() {
     }
     // the comparison saw both answers
     assert!(possible > 0 && flagged > 0 && flagged < messages.len());
+}
+
+/// Session 8's frames (guards.toml, block "session 8: quiet"): the words sit in a frame
+/// that is not a report of now (the topic of a song or a call, a past named in the
+/// sentence, a negated symptom, a treatment's effect on people in general), and the guard
+/// that keeps them quiet is the one named; the present re-arms each frame.
+#[test]
+fn session8_frames_quiet_their_frame_and_keep_the_present() {
+    let r = Rules::bundled();
+    for (m, guard) in [
+        (
+            "the film about wanting to die young was so sad",
+            "the topic of a song, film or call (a song about wanting to die)",
+        ),
+        (
+            "any advice for helpline calls about people wanting to end it",
+            "the topic of a song, film or call (a song about wanting to die)",
+        ),
+        (
+            "i wanted to die after my divorce, that was years ago",
+            "a past named in the sentence (years ago, as a teen)",
+        ),
+        (
+            "no breathing problems, just tired after the drip",
+            "no breathing problems (a negated symptom)",
+        ),
+        (
+            "can the drip make your throat swell up",
+            "does a treatment do it to people (can the drip make your throat tight)",
+        ),
+    ] {
+        let a = assert_assessed(&r, m, None);
+        assert!(
+            a.findings
+                .iter()
+                .any(|f| f.suppressed.as_ref().is_some_and(|s| s.guard == guard)),
+            "{m}: not kept quiet by {guard:?}\n{a:#?}"
+        );
+    }
+    for (m, want) in [
+        (
+            "this song about wanting to die is literally me rn",
+            Alert::Crisis,
+        ),
+        (
+            "i wanted to die years ago and i want to die again",
+            Alert::Crisis,
+        ),
+        (
+            "my mum had a stroke years ago, her face is drooping on one side",
+            Alert::Emergency,
+        ),
+        ("no breathing, his lips are blue", Alert::Emergency),
+        (
+            "can the drip make your throat swell, mine is swelling",
+            Alert::Emergency,
+        ),
+        // a past in the clause does not make the writer's present wish the past
+        (
+            "i was fine as a kid but i want to kill myself",
+            Alert::Crisis,
+        ),
+        (
+            "last year was hell and i want to end my life",
+            Alert::Crisis,
+        ),
+    ] {
+        assert_assessed(&r, m, Some(want));
+        assert_eq!(r.check(m), Some(want), "{m}: check disagrees with assess");
+    }
 }
