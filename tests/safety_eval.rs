@@ -8,7 +8,7 @@
 //!   `safety_tune7_heldout.jsonl`, `safety_tune9_heldout.jsonl` and
 //!   `safety_tune10_heldout.jsonl` (held out: never tuned or
 //!   trained on) must not fall back, nor must `safety_tune8_heldout.jsonl` (session 6) and
-//!   its tune half `safety_tune8.jsonl`.
+//!   its tune half `safety_tune8.jsonl`; nor `safety_tune13_heldout.jsonl` (session 8).
 //! - The labelled dev set: every emergency flagged, no false alarm.
 //! - `tests/data/safety_phrasings.txt`: phrasings written from the category list.
 
