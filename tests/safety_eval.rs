@@ -8,7 +8,7 @@
 //!   `safety_tune7_heldout.jsonl`, `safety_tune9_heldout.jsonl` and
 //!   `safety_tune10_heldout.jsonl` (held out: never tuned or
 //!   trained on) must not fall back, nor must `safety_tune8_heldout.jsonl` (session 6) and
-//!   its tune half `safety_tune8.jsonl`.
+//!   its tune half `safety_tune8.jsonl`; nor `safety_tune13_heldout.jsonl` (session 8).
 //! - The labelled dev set: every emergency flagged, no false alarm.
 //! - `tests/data/safety_phrasings.txt`: phrasings written from the category list.
 
@@ -326,4 +326,101 @@ fn urgent_replies_lead_with_the_notice_and_keep_the_disclaimer() {
     );
     assert!(!crisis.contains("988"), "{crisis}");
     assert!(k.safety.notice(Alert::Emergency).contains("999"));
+}
+
+// ---------------------------------------------------------------- session 8: crisis recall
+/// Session 8's held-out 40 % (`safety_tune13_heldout.jsonl`, written with
+/// `safety_tune13.jsonl` before anything was scored, never tuned or trained on; crisis
+/// messages written to be indirect): emergency 10/10, crisis 52/67, false alarms 6/26 before
+/// and after the session's rule families (their one held-out gain is on
+/// safety_tune6_heldout). One more miss or false alarm fails.
+#[test]
+fn session8_heldout_does_not_fall_back() {
+    assert_not_below("safety_tune13_heldout.jsonl", 1.0, 0.776, 0.231);
+}
+
+/// Session 8's tune half (`safety_tune13.jsonl`, tuned on, not trained on): crisis 80/99 ->
+/// 88/99 with the session's rule families, emergency 20/20, false alarms 3/40. One more
+/// miss or false alarm fails.
+#[test]
+fn session8_tune_half_does_not_fall_back() {
+    assert_not_below("safety_tune13.jsonl", 1.0, 0.888, 0.076);
+}
+
+/// Word lists of the "session 8: crisis recall" rule families (faq/safety/crisis.toml).
+const SESSION8_LISTS: [&str; 13] = [
+    "MIND_NOT_8",
+    "IF_VANISH",
+    "NOTHING_HERE",
+    "NOT_WANTING_LIVE",
+    "NEVER_BACK",
+    "NOOSE",
+    "HOSE EXHAUST",
+    "NOBODY_HAS_TO",
+    "DATE_SET",
+    "REOPEN",
+    "SH_MARKS FRESH",
+    "SH_AGAIN",
+    "PAIN_DESERVED",
+];
+
+/// The session-8 families that raise `message` loudly (a finding no guard kept quiet).
+fn session8_loud(message: &str) -> Vec<String> {
+    knowledge()
+        .safety
+        .assess(message)
+        .findings
+        .into_iter()
+        .filter(|f| f.suppressed.is_none() && SESSION8_LISTS.iter().any(|l| f.pattern.contains(l)))
+        .map(|f| format!("{} ({})", f.pattern, f.origin))
+        .collect()
+}
+
+/// Each session-8 family raises the crisis notice on wordings written for this test (not
+/// taken from any labelled file), and stays silent on the everyday readings of its words.
+#[test]
+fn session8_crisis_families_fire_and_keep_their_everyday_readings_quiet() {
+    let fire = [
+        "if i dont survive the surgery next week thats fine by me",
+        "if i disappeared tonight nobody would even notice",
+        "honestly theres nothing left for me in this world",
+        "ive had thoughts of not wanting to be alive for months",
+        "i just want to go to sleep and never wake up",
+        "the noose is ready in the garage",
+        "i taped a hose to the exhaust, just sitting in the car now",
+        "gave my records to my cousin so no one has to sort out my stuff after",
+        "set a date. im at peace with it",
+        "keep reopening my cuts every night",
+        "the sh cuts on my thighs are still fresh",
+        "60 days clean and i cut again last night",
+        "i deserve to bleed for what i did",
+    ];
+    let quiet = [
+        "the hose on the exhaust of my car is loose, mechanic tomorrow",
+        "history lesson today on the hangings, they showed a noose",
+        "theres nothing left for me here at this company, time to job hunt",
+        "nobody has to sort my stuff when i move, i already packed",
+        "we have a date set for the wedding! finally decided on june",
+        "the surgeon had to reopen the wound because of an infection",
+        "reopening the cuts on the budget is what the council voted",
+        "if i disappear from the chat for a week nobody would notice lol",
+        "i deserve a break from the pain honestly",
+        "cut again by my boss, my hours are down to 10 a week",
+    ];
+    let mut wrong = Vec::new();
+    for m in fire {
+        if session8_loud(m).is_empty() {
+            wrong.push(format!("  no session-8 family fired: {m}"));
+        }
+        if knowledge().safety.check(m) != Some(Alert::Crisis) {
+            wrong.push(format!("  no crisis notice: {m}"));
+        }
+    }
+    for m in quiet {
+        let loud = session8_loud(m);
+        if !loud.is_empty() {
+            wrong.push(format!("  fired on an everyday reading: {m}: {loud:?}"));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }

@@ -79,7 +79,13 @@ CLASSES = ("emergency", "crisis")
 # budget (pick_threshold), which keeps the emergency threshold where it was; with them
 # and the crisis weight the held-out sets gained crises at the same false alarms
 # (docs/safety.md, "Session 7: recall").
-NOT_TRAINED = set()
+# Session 8 (h8-scrisis): retraining with safety_tune13 / safety_tune13b raised the crisis
+# threshold (0.88 -> 0.90-0.91 by the same budgets) and cost held-out crises on every variant
+# tried (all held-out and blind sets: crisis 516 -> 514 (tune13), 513 (tune13 + 13b), 512
+# (+ two more lexicon constructs) of 533, for 2-4 fewer false alarms; docs/safety.md,
+# "Session 8: crisis recall"), so the committed model is still session 7's and these two
+# files wait for a training change that turns them into held-out recall.
+NOT_TRAINED = {"safety_tune13.jsonl", "safety_tune13b.jsonl"}
 # every tests/data/safety_tune*.jsonl that is not a held-out file, in name order
 TUNE = sorted(
     os.path.basename(p)
