@@ -25,8 +25,8 @@ Only tuning data: files whose name holds "heldout" or "blind" are refused.
 Usage (from the repository root, after `cargo build --release`):
     /work/h-matcher-venv/bin/python src/matcher/decision/fit.py
     cargo build --release   # the model is built into the binary
-Options: --bin, --faq, --files, --max-wrong, --wrong-cost, --max-chatter, --l2, --rel-l2,
---pairs, --drop, --repeats, --dry-run.
+Options: --bin, --faq, --files, --max-wrong, --margin, --dev-in-sample, --wrong-cost,
+--max-chatter, --l2, --rel-l2, --pairs, --drop, --repeats, --dry-run, --out, --curve.
 """
 
 import argparse
@@ -196,6 +196,12 @@ def main():
     ap.add_argument("--files", nargs="*", default=[os.path.join(ROOT, f) for f in DEFAULT_FILES])
     ap.add_argument("--max-wrong", type=float, default=0.01,
                     help="wrong answers allowed, as a share of all answers (out of fold)")
+    ap.add_argument("--margin", type=float, default=1.0,
+                    help="out of fold, wrong answers may be at most --max-wrong times this share "
+                         "of all answers (below 1: a safety margin for harder fresh messages)")
+    ap.add_argument("--dev-in-sample", action="store_true",
+                    help="keep the dev set free of wrong answers with the fitted model rather than "
+                         "out of fold")
     ap.add_argument("--wrong-cost", type=float, default=5.0,
                     help="a wrong answer costs this many right ones (worse than no answer)")
     ap.add_argument("--max-chatter", type=float, default=0.05,
@@ -212,6 +218,7 @@ def main():
     ap.add_argument("--repeats", type=int, default=5,
                     help="fold splits whose out-of-fold probabilities choose the confidence threshold")
     ap.add_argument("--dry-run", action="store_true", help="print, do not write model.tsv")
+    ap.add_argument("--out", default=MODEL, help="where to write the model (default: model.tsv here)")
     ap.add_argument("--curve", action="store_true",
                     help="print out-of-fold right and wrong answers at a range of thresholds")
     args = ap.parse_args()
@@ -279,11 +286,22 @@ def main():
         return (ans.sum(1), (ans & (yc == 1)).sum(1), (ans & (yc == 0)).sum(1),
                 (ans & (yc == 0) & dev).sum(1))
 
+    if extra is None:
+        bc, wc = fit_logistic(Xc, yc, args.l2)
+    else:
+        bc, wc = fit_logistic(np.vstack([Xc, extra[1]]), np.concatenate([yc, extra[2]]), args.l2,
+                              np.concatenate([np.ones(len(yc)), extra[3]]))
+    # the dev set must get no wrong answer from the model that ships: the threshold stays
+    # above the fitted model's highest probability on a dev row whose best entry is wrong
+    # (out of fold, a single dev row would decide the threshold for every message)
+    dev_wrong_p = predict(bc, wc, Xc[dev & (yc == 0)])
+    dev_floor = float(dev_wrong_p.max()) if args.dev_in_sample and len(dev_wrong_p) else -1.0
     best, best_utility = 1.01, 0.0
     for t in sorted(set(np.round(pcs.ravel(), 4))):
         n_ans, right, wrong, dev_wrong = counts(t)
         utility = right.sum() - args.wrong_cost * wrong.sum()
-        if (dev_wrong.sum() == 0 and wrong.sum() <= args.max_wrong * max(n_ans.sum(), 1)
+        dev_ok = t > dev_floor if args.dev_in_sample else dev_wrong.sum() == 0
+        if (dev_ok and wrong.sum() <= args.max_wrong * args.margin * max(n_ans.sum(), 1)
                 and utility > best_utility):
             best, best_utility = t, utility
     c_threshold = float(best)
@@ -292,11 +310,6 @@ def main():
             n_ans, right, wrong, dev_wrong = counts(t)
             print(f"  curve {t:.2f}: right {right.mean():.1f}, wrong {wrong.mean():.1f}"
                   f" (dev {dev_wrong.mean():.1f})")
-    if extra is None:
-        bc, wc = fit_logistic(Xc, yc, args.l2)
-    else:
-        bc, wc = fit_logistic(np.vstack([Xc, extra[1]]), np.concatenate([yc, extra[2]]), args.l2,
-                              np.concatenate([np.ones(len(yc)), extra[3]]))
     n_ans, right, wrong, _ = counts(c_threshold)
     in_scope_n = sum(1 for r in rows if r["expected"])
     print(f"confidence: {len(conf)} rows ({int(yc.sum())} right top), {len(pairs)} paired features, "
@@ -343,9 +356,9 @@ def main():
     if args.dry_run:
         print(text)
     else:
-        with open(MODEL, "w", encoding="utf-8") as f:
+        with open(args.out, "w", encoding="utf-8") as f:
             f.write(text)
-        print(f"wrote {MODEL}; now `cargo build --release`")
+        print(f"wrote {args.out}; now `cargo build --release`")
 
 
 if __name__ == "__main__":
