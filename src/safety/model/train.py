@@ -85,7 +85,11 @@ CLASSES = ("emergency", "crisis")
 # (+ two more lexicon constructs) of 533, for 2-4 fewer false alarms; docs/safety.md,
 # "Session 8: crisis recall"), so the committed model is still session 7's and these two
 # files wait for a training change that turns them into held-out recall.
-NOT_TRAINED = {"safety_tune13.jsonl", "safety_tune13b.jsonl"}
+# Session 8 (lead, after the merge): retraining with safety_tune12 (h8-sfa's false-alarm
+# probe) gave 0.70 / 0.88 again but lost held-out messages for 3 fewer false alarms
+# (emergencies 970 -> 967 of 988: safety_heldout, tune8_heldout, blind7; crises 516 -> 514:
+# blind6, tune8_heldout), so it waits with the other two.
+NOT_TRAINED = {"safety_tune12.jsonl", "safety_tune13.jsonl", "safety_tune13b.jsonl"}
 # every tests/data/safety_tune*.jsonl that is not a held-out file, in name order
 TUNE = sorted(
     os.path.basename(p)
