@@ -1,7 +1,7 @@
 //! The matcher's held-out sets must not fall back (issue 11): over `probe_heldout`,
 //! `probe_tune3_heldout`, `probe_tune4_heldout`, `probe_tune5_heldout`,
 //! `probe_tune6_heldout`, `blind_match`,
-//! `blind4_match`, `blind5_match`, `blind6_match` and `blind7_match` together, through the bundled FAQ and
+//! `blind4_match`, `blind5_match`, `blind6_match`, `blind7_match` and `blind8_match` together, through the bundled FAQ and
 //! the built-in decision model.
 //!
 //! These sets are for measuring only: never tuned or fitted on. A failure prints counts
@@ -11,7 +11,9 @@
 //! answers, 5 of 327 near misses answered, 8 of 338 small talk and unrelated messages given
 //! a suggestion; with `blind7_match`, added after the session-7 merge: 1,098 of 1,445, 15 of
 //! 1,113, 6 of 377, 8 of 398; with `probe_tune6_heldout`, session 8: 1,171 of 1,530, 15 of
-//! 1,186, 6 of 393, 9 of 414); raise them when the matcher improves, never lower them to let
+//! 1,186, 6 of 393, 9 of 414; with `blind8_match` and the session-8 ranking (long messages
+//! ranked on the whole and their question spans together), after the session-8 merge:
+//! 1,316 of 1,720, 20 wrong of 1,336 answers, 7 of 443, 9 of 474); raise them when the matcher improves, never lower them to let
 //! a change in.
 
 mod common;
@@ -19,7 +21,7 @@ mod common;
 use medfaq::knowledge::Knowledge;
 use medfaq::matcher::{Decision, MatchOptions};
 
-const SETS: [&str; 10] = [
+const SETS: [&str; 11] = [
     "probe_heldout.jsonl",
     "probe_tune3_heldout.jsonl",
     "probe_tune4_heldout.jsonl",
@@ -30,6 +32,7 @@ const SETS: [&str; 10] = [
     "blind5_match.jsonl",
     "blind6_match.jsonl",
     "blind7_match.jsonl",
+    "blind8_match.jsonl",
 ];
 
 #[derive(Debug, Default)]
@@ -109,8 +112,8 @@ fn heldout_matcher_sets_do_not_fall_back() {
     let near = share(c.near_misses_answered, c.near_misses);
     let chatter = share(c.chatter_suggested, c.chatter);
     let mut below = Vec::new();
-    if right < 0.755 {
-        below.push(format!("in-scope answered right {right:.3} < 0.755"));
+    if right < 0.76 {
+        below.push(format!("in-scope answered right {right:.3} < 0.76"));
     }
     if wrong > 0.015 {
         below.push(format!("wrong answers {wrong:.4} of all answers > 0.015"));

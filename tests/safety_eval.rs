@@ -194,13 +194,22 @@ fn blind7_does_not_fall_back() {
     assert_not_below("blind7_safety.jsonl", 0.992, 0.945, 0.07);
 }
 
+/// `blind8_safety.jsonl`, written at the start of session 8 by a helper who read only the
+/// catalogue, the seeds and the issue texts, scored once before and once after the session
+/// (tests/data/blind8_README.md): emergency 127/130, crisis 54/55, false alarms 4/115 both
+/// times. One more miss or false alarm fails.
+#[test]
+fn blind8_does_not_fall_back() {
+    assert_not_below("blind8_safety.jsonl", 0.976, 0.98, 0.035);
+}
+
 /// Session 8's held-out 40 % (`safety_tune12_heldout.jsonl`, written with
 /// `safety_tune12.jsonl` before anything was scored, split by `random.Random(12)` per
 /// category, never tuned on): emergency 23/24, crisis 10/11, false alarms 9/70 -> 8/70 with
 /// the session's frames (guards.toml, "session 8: quiet"). One more miss or false alarm
 /// fails.
 #[test]
-fn session8_heldout_does_not_fall_back() {
+fn session8_quiet_heldout_does_not_fall_back() {
     assert_not_below("safety_tune12_heldout.jsonl", 0.95, 0.90, 0.115);
 }
 
@@ -333,10 +342,11 @@ fn urgent_replies_lead_with_the_notice_and_keep_the_disclaimer() {
 /// `safety_tune13.jsonl` before anything was scored, never tuned or trained on; crisis
 /// messages written to be indirect): emergency 10/10, crisis 52/67, false alarms 6/26 before
 /// and after the session's rule families (their one held-out gain is on
-/// safety_tune6_heldout). One more miss or false alarm fails.
+/// safety_tune6_heldout); 5/26 false alarms after the merge with the session's quiet frames.
+/// One more miss or false alarm fails.
 #[test]
-fn session8_heldout_does_not_fall_back() {
-    assert_not_below("safety_tune13_heldout.jsonl", 1.0, 0.776, 0.231);
+fn session8_crisis_heldout_does_not_fall_back() {
+    assert_not_below("safety_tune13_heldout.jsonl", 1.0, 0.776, 0.193);
 }
 
 /// Session 8's tune half (`safety_tune13.jsonl`, tuned on, not trained on): crisis 80/99 ->

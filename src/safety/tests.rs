@@ -659,6 +659,9 @@ fn session8_frames_quiet_their_frame_and_keep_the_present() {
             "can the drip make your throat swell, mine is swelling",
             Alert::Emergency,
         ),
+        // "since" a date runs up to now: not the past
+        ("shes been suicidal since january", Alert::Crisis),
+        ("he has been cutting himself since september", Alert::Crisis),
         // a past in the clause does not make the writer's present wish the past
         (
             "i was fine as a kid but i want to kill myself",
